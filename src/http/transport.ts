@@ -1,0 +1,148 @@
+import { Agent, request, type Dispatcher } from 'undici';
+
+/** One HTTP exchange with a vendor API, as the vendor clients describe it. */
+export interface OutgoingRequest {
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  maxBodyBytes: number;
+  dispatcher?: Dispatcher;
+}
+
+export interface IncomingResponse {
+  status: number;
+  headers: Record<string, string | undefined>;
+  /** The body as text, already capped at `maxBodyBytes`. */
+  text: string;
+}
+
+export type TransportFailure = 'timeout' | 'network' | 'too-large';
+
+/**
+ * Raised when no complete response arrived. The message names the failure only: the request's
+ * headers and body hold keys and codes, so neither is kept here.
+ */
+export class TransportError extends Error {
+  readonly kind: TransportFailure;
+  constructor(kind: TransportFailure, message: string) {
+    super(message);
+    this.name = 'TransportError';
+    this.kind = kind;
+  }
+}
+
+/** Keep-alive pool sizes: a login burst reuses a few warm connections per vendor origin. */
+export const DEFAULT_CONNECTIONS_PER_ORIGIN = 16;
+
+let sharedAgent: Agent | undefined;
+
+/**
+ * The dispatcher used when a client is given none. One for the process, so every strategy and
+ * middleware talking to the same origin shares one bounded pool.
+ */
+export function defaultDispatcher(): Dispatcher {
+  sharedAgent ??= new Agent({
+    connections: DEFAULT_CONNECTIONS_PER_ORIGIN,
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 30_000,
+    pipelining: 1,
+  });
+  return sharedAgent;
+}
+
+/**
+ * Sends one request and reads the whole, size-capped body. Redirects are never followed (undici's
+ * `request` does not follow them): a vendor's 3xx comes back as a status for the caller to refuse,
+ * because following it would forward key headers and the code in the body to another host.
+ */
+export async function send(req: OutgoingRequest): Promise<IncomingResponse> {
+  const signal = AbortSignal.timeout(req.timeoutMs);
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      signal,
+      dispatcher: req.dispatcher ?? defaultDispatcher(),
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+    });
+  } catch (err) {
+    throw toTransportError(err, signal);
+  }
+
+  const headers = flattenHeaders(res.headers);
+  const declared = Number(headers['content-length']);
+  if (Number.isFinite(declared) && declared > req.maxBodyBytes) {
+    res.body.destroy();
+    throw new TransportError('too-large', `response body of ${declared} bytes exceeds the ${req.maxBodyBytes}-byte cap`);
+  }
+
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      size += (chunk as Buffer).length;
+      if (size > req.maxBodyBytes) {
+        res.body.destroy();
+        throw new TransportError('too-large', `response body exceeds the ${req.maxBodyBytes}-byte cap`);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof TransportError) throw err;
+    throw toTransportError(err, signal);
+  }
+  return { status: res.statusCode, headers, text: Buffer.concat(chunks).toString('utf8') };
+}
+
+function toTransportError(err: unknown, signal: AbortSignal): TransportError {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new TransportError('timeout', 'no complete response before the timeout');
+  }
+  // Only the error's code: undici's messages can quote the request.
+  return new TransportError('network', `connection failed${typeof code === 'string' ? ` (${code})` : ''}`);
+}
+
+function flattenHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * JSON.parse that drops keys able to reach an object's prototype once the value is copied or
+ * merged by the application. Returns `undefined` for text that is not JSON.
+ */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text, (key, value: unknown) => (FORBIDDEN_KEYS.has(key) ? undefined : value));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True for `application/json` and `+json` media types, with or without parameters. */
+export function isJsonContentType(value: string | undefined): boolean {
+  if (!value) return false;
+  const type = value.split(';', 1)[0]!.trim().toLowerCase();
+  return type === 'application/json' || type.endsWith('+json');
+}
+
+/** Seconds from a `Retry-After` header (delta-seconds or HTTP date), or undefined. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d{1,10}$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}

@@ -1,0 +1,172 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One request an emulator received, for tests to assert the upstream calls made. */
+export interface RecordedCall<E extends string> {
+  endpoint: E | 'unknown';
+  method: string;
+  /** Path and query as received. */
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * How an emulator endpoint should misbehave, once. With only `status`, the vendor's own error body
+ * for that status is sent.
+ */
+export interface Fault {
+  status?: number;
+  /** A JSON value to send (a string is sent as it is). */
+  body?: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+  /** Wait this long before answering. */
+  delayMs?: number;
+  /**
+   * - `malformed`: 200 with truncated JSON
+   * - `html`: 200 `text/html`, as a captive portal or WAF would
+   * - `endless`: 200 JSON whose body never ends
+   * - `reset`: the connection is destroyed without an answer
+   * - `redirect`: 307 to another origin
+   * - `hang`: no answer at all until the client gives up
+   */
+  behaviour?: 'malformed' | 'html' | 'endless' | 'reset' | 'redirect' | 'hang';
+}
+
+export class FaultQueue<E extends string> {
+  private readonly queue = new Map<E, Fault[]>();
+
+  add(endpoint: E, fault: Fault, times: number): void {
+    const list = this.queue.get(endpoint) ?? [];
+    for (let i = 0; i < times; i++) list.push(fault);
+    this.queue.set(endpoint, list);
+  }
+
+  take(endpoint: E): Fault | undefined {
+    return this.queue.get(endpoint)?.shift();
+  }
+
+  clear(): void {
+    this.queue.clear();
+  }
+}
+
+export interface RunningServer {
+  origin: string;
+  connections: number;
+  /** A delay that `close()` cuts short, so no timer keeps the process alive. */
+  delay(ms: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a loopback HTTP server whose handler errors become 500s rather than crashes. */
+export async function startServer(
+  port: number | undefined,
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<RunningServer> {
+  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    handler(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('emulator error');
+    });
+  });
+  const running: RunningServer = {
+    origin: '',
+    connections: 0,
+    delay: (ms) =>
+      new Promise<void>((resolve) => {
+        const entry = { timer: setTimeout(() => { timers.delete(entry); resolve(); }, ms), resolve };
+        timers.add(entry);
+      }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const entry of timers) {
+          clearTimeout(entry.timer);
+          entry.resolve();
+        }
+        timers.clear();
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  server.on('connection', (socket: Socket) => {
+    running.connections += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port ?? 0, '127.0.0.1', () => resolve());
+  });
+  running.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return running;
+}
+
+export async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) break;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Answers with `fault` if it decides the response. Returns false when the fault only delayed the
+ * request, so the endpoint answers normally afterwards.
+ */
+export async function applyFault(
+  res: ServerResponse,
+  fault: Fault,
+  server: RunningServer,
+  errorBody: (status: number, message: string) => string,
+): Promise<boolean> {
+  if (fault.delayMs) await server.delay(fault.delayMs);
+  switch (fault.behaviour) {
+    case 'reset':
+      res.socket?.destroy();
+      return true;
+    case 'hang':
+      await server.delay(10 * 60 * 1000);
+      res.socket?.destroy();
+      return true;
+    case 'redirect':
+      res.writeHead(307, { location: 'http://127.0.0.1:9/elsewhere' }).end();
+      return true;
+    case 'malformed':
+      res.writeHead(fault.status ?? 200, { 'content-type': 'application/json' }).end('{"simple_key": "abc');
+      return true;
+    case 'html':
+      res.writeHead(fault.status ?? 200, { 'content-type': 'text/html' }).end('<html><body>Please sign in to the Wi-Fi</body></html>');
+      return true;
+    case 'endless': {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(16 * 1024, 0x20);
+      const pump = (): void => {
+        while (!res.destroyed && res.write(chunk)) {
+          /* keep writing until the socket pushes back */
+        }
+      };
+      res.on('drain', pump);
+      pump();
+      await new Promise<void>((resolve) => res.on('close', () => resolve()));
+      return true;
+    }
+  }
+  if (fault.status === undefined && fault.body === undefined) return false;
+  const status = fault.status ?? 200;
+  const body =
+    fault.body === undefined ? errorBody(status, `Injected ${status}`) : typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+  res.writeHead(status, { 'content-type': fault.contentType ?? 'application/json; charset=UTF-8', ...fault.headers });
+  res.end(body);
+  return true;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,98 @@
+import type { IncomingMessage } from 'node:http';
+import type { UltraCartConnectionOptions } from './client.js';
+import type { StateStore } from './state/types.js';
+import type { UltraCartProfile } from './user.js';
+
+/** What the strategy learnt from `PUT /sso/token`, handed to the verify function. */
+export interface UltraCartToken {
+  /** The user's simple key: it acts as this UltraCart user. Keep it server-side. */
+  simpleKey: string;
+  /** When the key stops working; end the app's session no later than this. */
+  expiresAt: Date | null;
+  /** The IP address UltraCart saw approve the login. */
+  ipAddress: string | null;
+}
+
+export type VerifyDone = (err: unknown, user?: unknown, info?: object) => void;
+
+export type VerifyFunction = (
+  simpleKey: string,
+  token: UltraCartToken,
+  profile: UltraCartProfile,
+  done: VerifyDone,
+) => void | Promise<unknown>;
+
+export type VerifyFunctionWithRequest = (
+  req: IncomingMessage,
+  simpleKey: string,
+  token: UltraCartToken,
+  profile: UltraCartProfile,
+  done: VerifyDone,
+) => void | Promise<unknown>;
+
+export interface BaseStrategyOptions extends UltraCartConnectionOptions {
+  /**
+   * The absolute URL UltraCart sends the browser back to, sent verbatim as `redirect_uri`. It must
+   * be https, except on a loopback host during development. Never derived from request headers.
+   */
+  callbackURL: string;
+  /** Origins the browser may be sent to for login. Default: `https://secure.ultracart.com` and the origin of `baseURL`. */
+  allowedRedirectOrigins?: string[];
+  /** Where pending sign-ins are kept. Default: a `SessionStateStore` in `req.session`. */
+  stateStore?: StateStore;
+  /** Longest time between the authorize leg and the callback. Default and maximum 10 minutes. */
+  stateTtlMs?: number;
+  /**
+   * Refuse a sign-in whose `ip_address` (the IP UltraCart saw) differs from `req.ip`, and revoke
+   * the key. Set Express's `trust proxy` to your exact hop count first. Default false.
+   */
+  lockToIp?: boolean;
+  /** A query parameter of the sign-in route whose value, if a safe same-origin path, becomes `returnTo`. Off by default. */
+  returnToParam?: string;
+  /** Register under another name than `ultracart`. */
+  name?: string;
+}
+
+export interface StrategyOptions extends BaseStrategyOptions {
+  passReqToCallback?: false;
+}
+
+export interface StrategyOptionsWithRequest extends BaseStrategyOptions {
+  passReqToCallback: true;
+}
+
+/** Options passed per route: `passport.authenticate('ultracart', { returnTo: '/orders' })`. */
+export interface UltraCartAuthenticateOptions {
+  returnTo?: string;
+  [passportOption: string]: unknown;
+}
+
+export const MAX_STATE_TTL_MS = 10 * 60 * 1000;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Validates the callback URL once, at construction. */
+export function parseCallbackURL(value: unknown): URL {
+  if (typeof value !== 'string' || value === '') throw new TypeError('UltraCartStrategy requires a callbackURL option');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError('UltraCartStrategy: the callbackURL option must be an absolute URL such as https://shop.example.com/auth/ultracart/callback');
+  }
+  const loopback = LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new TypeError('UltraCartStrategy: the callbackURL option must be https (plain http is allowed only on localhost)');
+  }
+  if (url.username || url.password || url.hash) {
+    throw new TypeError('UltraCartStrategy: the callbackURL option must not carry userinfo or a fragment');
+  }
+  return url;
+}
+
+export function parseStateTtl(value: unknown): number {
+  if (value === undefined) return MAX_STATE_TTL_MS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1000 || value > MAX_STATE_TTL_MS) {
+    throw new TypeError('UltraCartStrategy: the stateTtlMs option must be an integer from 1000 to 600000');
+  }
+  return value;
+}

@@ -1,0 +1,67 @@
+import type { IncomingMessage } from 'node:http';
+import { SessionRequiredError } from '../../errors.js';
+import { sameState } from './state-value.js';
+import type { PendingSignIn, StateStore, TakeResult } from './types.js';
+
+export interface SessionStateStoreOptions {
+  /** The `req.session` property holding the pending sign-ins. Default `ultracart:pending`. */
+  key?: string;
+  /** How many sign-ins one browser may have pending at once (tabs). Default 5; the oldest goes first. */
+  maxPending?: number;
+}
+
+type WithSession = IncomingMessage & { session?: Record<string, unknown> };
+
+/**
+ * Keeps pending sign-ins in the session (express-session or anything that provides `req.session`),
+ * as a small list so that two tabs can each finish their own sign-in.
+ */
+export class SessionStateStore implements StateStore {
+  private readonly key: string;
+  private readonly maxPending: number;
+
+  constructor(options: SessionStateStoreOptions = {}) {
+    this.key = options.key ?? 'ultracart:pending';
+    const max = options.maxPending ?? 5;
+    if (!Number.isInteger(max) || max < 1 || max > 50) {
+      throw new TypeError('SessionStateStore: the maxPending option must be an integer from 1 to 50');
+    }
+    this.maxPending = max;
+  }
+
+  async save(req: IncomingMessage, pending: PendingSignIn): Promise<void> {
+    const session = sessionOf(req);
+    const now = Date.now();
+    const kept = readList(session[this.key]).filter((entry) => entry.expiresAt > now);
+    kept.push(pending);
+    session[this.key] = kept.slice(-this.maxPending);
+  }
+
+  async take(req: IncomingMessage, state: string | undefined): Promise<TakeResult> {
+    const session = sessionOf(req);
+    const list = readList(session[this.key]);
+    let match: PendingSignIn | undefined;
+    // Every entry is compared, so the time taken does not depend on which one matched.
+    for (const entry of list) {
+      if (state !== undefined && sameState(entry.state, state)) match = entry;
+    }
+    const rest = match ? list.filter((entry) => entry !== match) : [];
+    if (rest.length > 0) session[this.key] = rest;
+    else delete session[this.key];
+    return { pending: match, hadPending: list.length > 0 };
+  }
+}
+
+function sessionOf(req: IncomingMessage): Record<string, unknown> {
+  const session = (req as WithSession).session;
+  if (!session || typeof session !== 'object') throw new SessionRequiredError();
+  return session;
+}
+
+function readList(value: unknown): PendingSignIn[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(
+    (entry): entry is PendingSignIn =>
+      !!entry && typeof entry === 'object' && typeof entry.state === 'string' && typeof entry.expiresAt === 'number',
+  );
+}

@@ -1,0 +1,31 @@
+import type { IncomingMessage } from 'node:http';
+
+/** One sign-in started by this browser and not yet finished. */
+export interface PendingSignIn {
+  /** The state sent to UltraCart, 43 base64url characters. */
+  state: string;
+  /** Epoch milliseconds after which the callback is refused. */
+  expiresAt: number;
+  /** A validated same-origin path to return to after sign-in. */
+  returnTo?: string;
+}
+
+export interface TakeResult {
+  /** The pending sign-in whose state matched, now removed from the store. */
+  pending: PendingSignIn | undefined;
+  /** Whether this browser had any pending sign-in at all: tells a forged state from a lost cookie. */
+  hadPending: boolean;
+}
+
+/**
+ * Where pending sign-ins live between the authorize leg and the callback. The default keeps them
+ * in `req.session`; `CookieStateStore`-like stores can keep them elsewhere.
+ *
+ * `take` must be destructive: it removes the matching entry, or, when `state` is undefined or
+ * matches nothing, every pending entry of this browser, so a wrong guess uses up the real state
+ * too. Comparisons must be constant-time.
+ */
+export interface StateStore {
+  save(req: IncomingMessage, pending: PendingSignIn): Promise<void>;
+  take(req: IncomingMessage, state: string | undefined): Promise<TakeResult>;
+}

@@ -1,0 +1,308 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { log } from '../log.js';
+import { StrategyBase } from '../passport-base.js';
+import { checkRedirectTarget, normaliseOrigins, type RedirectPolicy } from '../http/redirect-target.js';
+import { hasParam, queryOf, readParam } from '../http/query.js';
+import { safeReturnTo } from '../http/return-to.js';
+import { DEFAULT_BASE_URL, UltraCartClient, type TokenResponse } from './client.js';
+import { UltraCartApiError } from './errors.js';
+import { FailureMessages, type FailureReason } from './messages.js';
+import {
+  parseCallbackURL,
+  parseStateTtl,
+  type StrategyOptions,
+  type StrategyOptionsWithRequest,
+  type UltraCartAuthenticateOptions,
+  type UltraCartToken,
+  type VerifyDone,
+  type VerifyFunction,
+  type VerifyFunctionWithRequest,
+} from './options.js';
+import { ConsumedStates } from './state/consumed-states.js';
+import { SessionStateStore } from './state/session-store.js';
+import { createState, looksLikeState } from './state/state-value.js';
+import type { PendingSignIn, StateStore } from './state/types.js';
+import { toProfile, type UltraCartProfile } from './user.js';
+
+/** Codes and states we issue or accept are far shorter; anything longer is refused unread. */
+const MAX_PARAM_LENGTH = 512;
+/** UltraCart statuses from `/sso/token` that mean "this code is no good", not "UltraCart is broken". */
+const CODE_REJECTED = new Set([400, 401, 403, 404, 410]);
+
+type Req = IncomingMessage & {
+  query?: unknown;
+  originalUrl?: string;
+  ip?: string;
+  user?: unknown;
+  res?: ServerResponse;
+  isAuthenticated?: () => boolean;
+};
+
+/** What `req.authInfo` holds after a successful sign-in. */
+export interface UltraCartAuthInfo {
+  /** The validated same-origin path given at the authorize leg, if any. */
+  returnTo?: string;
+  /** When the user's simple key expires: end the app's session no later. */
+  expiresAt: Date | null;
+  [fromVerify: string]: unknown;
+}
+
+/**
+ * Passport strategy for UltraCart Single Sign-On.
+ *
+ * The authorize leg stores a fresh state and sends the browser to UltraCart's login page; the
+ * callback leg checks that state before reading anything else, trades the code for the user's
+ * simple key, fetches the user and hands both to the verify function.
+ *
+ * @example
+ * passport.use(new UltraCartStrategy(
+ *   { callbackURL: 'https://shop.example.com/auth/ultracart/callback', simpleKey: process.env.ULTRACART_SIMPLE_KEY },
+ *   async (simpleKey, token, profile) => ({ id: profile.id, name: profile.displayName, simpleKey }),
+ * ));
+ */
+export class UltraCartStrategy extends StrategyBase {
+  override name: string;
+  /** The client the strategy calls UltraCart with; usable directly, e.g. to revoke at logout. */
+  readonly client: UltraCartClient;
+  private readonly verify: VerifyFunction | VerifyFunctionWithRequest;
+  private readonly passReqToCallback: boolean;
+  private readonly callbackURL: string;
+  private readonly callbackPath: string;
+  private readonly redirectPolicy: RedirectPolicy;
+  private readonly stateStore: StateStore;
+  private readonly stateTtlMs: number;
+  private readonly lockToIp: boolean;
+  private readonly returnToParam: string | undefined;
+  private readonly consumed = new ConsumedStates();
+
+  constructor(options: StrategyOptions, verify: VerifyFunction);
+  constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
+  constructor(options: StrategyOptions | StrategyOptionsWithRequest, verify: VerifyFunction | VerifyFunctionWithRequest) {
+    super();
+    if (!options || typeof options !== 'object') throw new TypeError('UltraCartStrategy requires an options object');
+    if (typeof verify !== 'function') throw new TypeError('UltraCartStrategy requires a verify function');
+    const callbackURL = parseCallbackURL(options.callbackURL);
+    this.client = new UltraCartClient(options);
+    this.name = options.name ?? 'ultracart';
+    this.verify = verify;
+    this.passReqToCallback = options.passReqToCallback === true;
+    this.callbackURL = callbackURL.href;
+    this.callbackPath = callbackURL.pathname;
+    this.stateTtlMs = parseStateTtl(options.stateTtlMs);
+    this.lockToIp = options.lockToIp === true;
+    this.returnToParam = options.returnToParam;
+    this.stateStore = options.stateStore ?? new SessionStateStore();
+    if (typeof this.stateStore.save !== 'function' || typeof this.stateStore.take !== 'function') {
+      throw new TypeError('UltraCartStrategy: the stateStore option must have save() and take() methods');
+    }
+    const apiOrigin = new URL(this.client.baseURL).origin;
+    const allowed = options.allowedRedirectOrigins ?? [new URL(DEFAULT_BASE_URL).origin, apiOrigin];
+    if (!Array.isArray(allowed) || allowed.length === 0) {
+      throw new TypeError('UltraCartStrategy: the allowedRedirectOrigins option must be a non-empty array of origins');
+    }
+    this.redirectPolicy = {
+      allowedOrigins: normaliseOrigins(allowed, 'UltraCartStrategy: the allowedRedirectOrigins option'),
+      plainHttpOrigin: apiOrigin,
+    };
+  }
+
+  override authenticate(req: IncomingMessage, options: UltraCartAuthenticateOptions = {}): void {
+    const request = req as Req;
+    const query = queryOf(request);
+    const flow = this.isCallback(request, query) ? this.finishSignIn(request, query) : this.startSignIn(request, options);
+    flow.catch((err: unknown) => {
+      if (err instanceof UltraCartApiError && err.retryAfter !== undefined) {
+        request.res?.setHeader('Retry-After', String(err.retryAfter));
+      }
+      this.error(err);
+    });
+  }
+
+  /** Authorize leg: new state, `PUT /sso/authorize`, remember the state, send the browser to UltraCart. */
+  private async startSignIn(req: Req, options: UltraCartAuthenticateOptions): Promise<void> {
+    const returnTo = this.returnToFor(req, options);
+    const state = createState();
+    const authorization = await this.client.authorize(this.callbackURL, state);
+
+    const target = checkRedirectTarget(authorization.loginUrl, this.redirectPolicy);
+    if (!target.ok) {
+      throw new UltraCartApiError(`UltraCart PUT /sso/authorize: login_url refused, ${target.reason}`, {
+        code: 'ULTRACART_BAD_RESPONSE',
+        endpoint: 'authorize',
+        status: 502,
+      });
+    }
+
+    const now = Date.now();
+    let expiresAt = now + this.stateTtlMs;
+    const upstreamExpiry = authorization.expiresAt?.getTime();
+    // An expiry already in the past is clock skew, not a reason to refuse every sign-in.
+    if (upstreamExpiry !== undefined && upstreamExpiry > now) expiresAt = Math.min(expiresAt, upstreamExpiry);
+    const pending: PendingSignIn = { state, expiresAt, ...(returnTo !== undefined && { returnTo }) };
+    await this.stateStore.save(req, pending);
+
+    log.strategy('authorize leg: redirecting to the UltraCart login page');
+    protectRedirect(req);
+    this.redirect(target.url);
+  }
+
+  /** Callback leg. The state is checked, and used up, before any other parameter is read. */
+  private async finishSignIn(req: Req, query: Record<string, unknown>): Promise<void> {
+    protectRedirect(req);
+    const stateParam = readParam(query, 'state');
+    const offered = stateParam.kind === 'string' && looksLikeState(stateParam.value) ? stateParam.value : undefined;
+    // Taken now, whatever follows, so a wrong or replayed state also uses up the real one.
+    const { pending, hadPending } = await this.stateStore.take(req, offered);
+
+    if (stateParam.kind === 'not-a-string') return this.refuse('stateMalformed', 400);
+    if (stateParam.kind === 'string' && stateParam.value.length > MAX_PARAM_LENGTH) return this.refuse('stateMalformed', 400);
+    if (!pending) {
+      if (!hadPending && isSignedIn(req)) {
+        log.strategy('callback without a pending sign-in from a signed-in user: back to /');
+        return this.redirect('/');
+      }
+      return this.refuse(hadPending ? 'stateMismatch' : 'noPendingSignIn', 403);
+    }
+    if (pending.expiresAt <= Date.now()) return this.refuse('expired', 403);
+    if (!this.consumed.claim(pending.state, pending.expiresAt)) return this.refuse('alreadyUsed', 403);
+
+    if (hasParam(query, 'error')) {
+      const error = readParam(query, 'error');
+      const denied = error.kind === 'string' && error.value === 'access_denied';
+      return this.refuse(denied ? 'denied' : 'upstreamRefused', 401);
+    }
+    const codeParam = readParam(query, 'code');
+    if (codeParam.kind === 'absent' || (codeParam.kind === 'string' && codeParam.value === '')) return this.refuse('missingCode', 400);
+    if (codeParam.kind !== 'string' || codeParam.value.length > MAX_PARAM_LENGTH) return this.refuse('malformedCode', 400);
+
+    let token: TokenResponse;
+    try {
+      token = await this.client.token(codeParam.value);
+    } catch (err) {
+      if (err instanceof UltraCartApiError && err.upstreamStatus !== undefined && CODE_REJECTED.has(err.upstreamStatus)) {
+        log.strategy('token exchange refused by UltraCart with %d', err.upstreamStatus);
+        return this.refuse('codeRejected', 401);
+      }
+      throw err;
+    }
+
+    const problem = this.tokenProblem(token, req);
+    if (problem) {
+      await this.revokeQuietly(token.simpleKey);
+      return this.refuse(problem, 403);
+    }
+
+    let profile: UltraCartProfile;
+    try {
+      profile = toProfile(await this.client.sessionUser(token.simpleKey));
+    } catch (err) {
+      if (err instanceof UltraCartApiError && (err.upstreamStatus === 401 || err.upstreamStatus === 410)) {
+        return this.refuse('sessionEnded', 401);
+      }
+      await this.revokeQuietly(token.simpleKey);
+      throw err;
+    }
+
+    const tokenInfo: UltraCartToken = { simpleKey: token.simpleKey, expiresAt: token.expiresAt, ipAddress: token.ipAddress };
+    const { user, info } = await this.runVerify(req, tokenInfo, profile);
+    if (!user) {
+      await this.revokeQuietly(token.simpleKey);
+      const message = info && typeof (info as { message?: unknown }).message === 'string' ? (info as { message: string }).message : FailureMessages.notAllowed;
+      return this.fail({ ...info, message }, 403);
+    }
+    log.strategy('callback leg: signed in');
+    const authInfo: UltraCartAuthInfo = { ...info, expiresAt: token.expiresAt };
+    if (pending.returnTo !== undefined) authInfo.returnTo = pending.returnTo;
+    this.success(user, authInfo);
+  }
+
+  /** Why a freshly issued key must not be used, if it must not. */
+  private tokenProblem(token: TokenResponse, req: Req): FailureReason | undefined {
+    if (token.expirationDts !== undefined && token.expiresAt === null) return 'keyExpired';
+    if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return 'keyExpired';
+    if (this.lockToIp && normaliseIp(token.ipAddress) !== normaliseIp(req.ip ?? req.socket?.remoteAddress ?? null)) {
+      return 'ipMismatch';
+    }
+    return undefined;
+  }
+
+  private refuse(reason: FailureReason, status: number): void {
+    log.strategy('callback refused: %s', reason);
+    this.fail({ message: FailureMessages[reason], reason } as { message: string }, status);
+  }
+
+  private returnToFor(req: Req, options: UltraCartAuthenticateOptions): string | undefined {
+    if (options.returnTo !== undefined) return safeReturnTo(options.returnTo);
+    if (this.returnToParam === undefined) return undefined;
+    const param = readParam(queryOf(req), this.returnToParam);
+    return param.kind === 'string' ? safeReturnTo(param.value) : undefined;
+  }
+
+  private isCallback(req: Req, query: Record<string, unknown>): boolean {
+    if (hasParam(query, 'state') || hasParam(query, 'code') || hasParam(query, 'error')) return true;
+    return pathnameOf(req) === this.callbackPath;
+  }
+
+  private async revokeQuietly(simpleKey: string): Promise<void> {
+    try {
+      await this.client.revokeSession(simpleKey);
+    } catch (err) {
+      log.strategy('best-effort revoke failed: %s', err instanceof UltraCartApiError ? err.code : 'unexpected error');
+    }
+  }
+
+  /** Calls verify in either style: with `done`, or returning a Promise of the user (or false). */
+  private runVerify(req: Req, token: UltraCartToken, profile: UltraCartProfile): Promise<{ user: unknown; info: object | undefined }> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const done: VerifyDone = (err, user, info) => {
+        if (settled) return;
+        settled = true;
+        if (err) reject(err);
+        else resolve({ user, info });
+      };
+      const declaresDone = this.verify.length >= (this.passReqToCallback ? 5 : 4);
+      try {
+        const result = this.passReqToCallback
+          ? (this.verify as VerifyFunctionWithRequest)(req, token.simpleKey, token, profile, done)
+          : (this.verify as VerifyFunction)(token.simpleKey, token, profile, done);
+        if (result && typeof (result as Promise<unknown>).then === 'function') {
+          (result as Promise<unknown>).then((user) => {
+            if (!declaresDone) done(null, user);
+          }, done);
+        } else if (!declaresDone) {
+          done(null, result);
+        }
+      } catch (err) {
+        done(err);
+      }
+    });
+  }
+}
+
+/** Redirects in this flow carry state or code in a URL: keep them out of caches and Referer headers. */
+function protectRedirect(req: Req): void {
+  const res = req.res;
+  if (!res || res.headersSent) return;
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+function isSignedIn(req: Req): boolean {
+  if (typeof req.isAuthenticated === 'function') return req.isAuthenticated();
+  return req.user !== undefined && req.user !== null;
+}
+
+function pathnameOf(req: Req): string | undefined {
+  try {
+    return new URL(req.originalUrl ?? req.url ?? '/', 'http://request.invalid').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+function normaliseIp(ip: string | null): string | null {
+  if (!ip) return null;
+  const trimmed = ip.trim().toLowerCase();
+  return trimmed.startsWith('::ffff:') && trimmed.includes('.') ? trimmed.slice(7) : trimmed;
+}

@@ -1,0 +1,106 @@
+import express from 'express';
+import express4 from 'express4';
+import session from 'express-session';
+import { Passport } from 'passport';
+import { Passport as Passport06 } from 'passport06';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import { UltraCartStrategy, type StrategyOptions, type VerifyFunction } from '../../src/index.js';
+import { startUltraCartEmulator, type UltraCartEmulator, type UltraCartEmulatorOptions } from '../../src/testing/index.js';
+
+export const CALLBACK_PATH = '/auth/ultracart/callback';
+
+export interface HarnessOptions {
+  strategy?: Partial<StrategyOptions>;
+  verify?: VerifyFunction;
+  emulator?: UltraCartEmulatorOptions;
+  /** Use Express 4 instead of 5. */
+  express4?: boolean;
+  /** Use passport 0.6 instead of 0.7. */
+  passport06?: boolean;
+  /** Leave express-session out. */
+  noSession?: boolean;
+  trustProxy?: number;
+}
+
+export interface Harness {
+  app: express.Express;
+  emulator: UltraCartEmulator;
+  strategy: UltraCartStrategy;
+  callbackURL: string;
+  /** A supertest agent that keeps cookies, like one browser. */
+  browser(): TestAgent;
+  close(): Promise<void>;
+}
+
+/**
+ * An Express app as a user would write it: express-session, passport, a sign-in route, the
+ * callback route, and a page that shows who is signed in. Errors are answered as JSON with their
+ * status and code, so tests can tell `fail` (passport's 4xx) from `error` (our error's status).
+ */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const emulator = await startUltraCartEmulator(options.emulator);
+  const callbackURL = `http://localhost${CALLBACK_PATH}`;
+  const verify: VerifyFunction =
+    options.verify ?? ((simpleKey, token, profile, done) => done(null, { id: profile.id, login: profile.username, simpleKey }));
+  const strategy = new UltraCartStrategy({ callbackURL, baseURL: emulator.url, simpleKey: emulator.appKey, ...options.strategy } as StrategyOptions, verify);
+
+  const passport = options.passport06 ? new Passport06() : new Passport();
+  passport.use(strategy as never);
+  passport.serializeUser((user: unknown, done: (err: unknown, id?: unknown) => void) => done(null, user));
+  passport.deserializeUser((user: unknown, done: (err: unknown, user?: unknown) => void) => done(null, user as Express.User));
+
+  const app = (options.express4 ? express4() : express()) as express.Express;
+  if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
+  if (!options.noSession) {
+    app.use(session({ secret: 'test-secret-that-is-at-least-32-bytes-long', resave: false, saveUninitialized: false, name: 'sid' }));
+  }
+  app.use(passport.initialize());
+  if (!options.noSession) app.use(passport.session());
+
+  app.get('/login', (req, res, next) => {
+    const returnTo = typeof req.query.returnTo === 'string' ? req.query.returnTo : undefined;
+    passport.authenticate('ultracart', { returnTo })(req, res, next);
+  });
+  app.get(CALLBACK_PATH, passport.authenticate('ultracart', { failureMessage: true }), (req, res) => {
+    const info = req.authInfo as { returnTo?: string } | undefined;
+    res.redirect(info?.returnTo ?? '/me');
+  });
+  app.get('/me', (req, res) => {
+    const messages = (req.session as unknown as { messages?: string[] } | undefined)?.messages;
+    res.json({ user: req.user ?? null, sessionID: req.sessionID ?? null, messages: messages ?? [] });
+  });
+  app.get('/', (_req, res) => {
+    res.send('home');
+  });
+  app.use((err: { status?: number; code?: string; name?: string; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(err.status ?? 500).json({ error: err.name, code: err.code ?? null, message: err.message });
+  });
+
+  return {
+    app,
+    emulator,
+    strategy,
+    callbackURL,
+    browser: () => request.agent(app),
+    close: () => emulator.close(),
+  };
+}
+
+/** Runs the authorize leg and returns UltraCart's login URL from the Location header. */
+export async function beginSignIn(browser: TestAgent, path = '/login'): Promise<string> {
+  const res = await browser.get(path).expect(302);
+  return res.headers.location as string;
+}
+
+/** Turns the emulator's callback URL into the app-relative path the browser would request. */
+export function callbackPath(callbackUrl: string): string {
+  const url = new URL(callbackUrl);
+  return url.pathname + url.search;
+}
+
+/** The `state` sent for the most recent authorize call. */
+export function lastState(emulator: UltraCartEmulator): string {
+  const calls = emulator.calls.filter((call) => call.endpoint === 'authorize');
+  return JSON.parse(calls[calls.length - 1]!.body).state as string;
+}
