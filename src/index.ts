@@ -20,6 +20,7 @@ export type {
 } from './ultracart/options.js';
 export type { UltraCartUser, UltraCartProfile } from './ultracart/user.js';
 export { SessionStateStore, type SessionStateStoreOptions } from './ultracart/state/session-store.js';
+export { CookieStateStore, type CookieStateStoreOptions } from './ultracart/state/cookie-store.js';
 export type { StateStore, PendingSignIn, TakeResult } from './ultracart/state/types.js';
 export { SessionRequiredError } from './errors.js';
 export { safeReturnTo } from './http/return-to.js';

@@ -63,8 +63,18 @@ export interface StrategyOptionsWithRequest extends BaseStrategyOptions {
 
 /** Options passed per route: `passport.authenticate('ultracart', { returnTo: '/orders' })`. */
 export interface UltraCartAuthenticateOptions {
+  /** A same-origin path to come back to; anything else is ignored. Returned as `req.authInfo.returnTo`. */
   returnTo?: string;
-  [passportOption: string]: unknown;
+  // Passport's own options, declared here so a value of this type can be handed to passport.authenticate().
+  session?: boolean;
+  successRedirect?: string;
+  successReturnToOrRedirect?: string;
+  failureRedirect?: string;
+  failureMessage?: boolean | string;
+  failureFlash?: boolean | string;
+  failWithError?: boolean;
+  keepSessionInfo?: boolean;
+  authInfo?: boolean;
 }
 
 export const MAX_STATE_TTL_MS = 10 * 60 * 1000;

@@ -5,7 +5,7 @@ import { Passport } from 'passport';
 import { Passport as Passport06 } from 'passport06';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
-import { UltraCartStrategy, type StrategyOptions, type VerifyFunction } from '../../src/index.js';
+import { UltraCartStrategy, type StrategyOptions, type UltraCartAuthenticateOptions, type VerifyFunction } from '../../src/index.js';
 import { startUltraCartEmulator, type UltraCartEmulator, type UltraCartEmulatorOptions } from '../../src/testing/index.js';
 
 export const CALLBACK_PATH = '/auth/ultracart/callback';
@@ -14,6 +14,8 @@ export interface HarnessOptions {
   strategy?: Partial<StrategyOptions>;
   verify?: VerifyFunction;
   emulator?: UltraCartEmulatorOptions;
+  /** Share an emulator started elsewhere (it is then not closed by this harness). */
+  sharedEmulator?: UltraCartEmulator;
   /** Use Express 4 instead of 5. */
   express4?: boolean;
   /** Use passport 0.6 instead of 0.7. */
@@ -39,7 +41,7 @@ export interface Harness {
  * status and code, so tests can tell `fail` (passport's 4xx) from `error` (our error's status).
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const emulator = await startUltraCartEmulator(options.emulator);
+  const emulator = options.sharedEmulator ?? (await startUltraCartEmulator(options.emulator));
   const callbackURL = `http://localhost${CALLBACK_PATH}`;
   const verify: VerifyFunction =
     options.verify ?? ((simpleKey, token, profile, done) => done(null, { id: profile.id, login: profile.username, simpleKey }));
@@ -60,7 +62,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   app.get('/login', (req, res, next) => {
     const returnTo = typeof req.query.returnTo === 'string' ? req.query.returnTo : undefined;
-    passport.authenticate('ultracart', { returnTo })(req, res, next);
+    const options: UltraCartAuthenticateOptions = { returnTo };
+    passport.authenticate('ultracart', options)(req, res, next);
   });
   app.get(CALLBACK_PATH, passport.authenticate('ultracart', { failureMessage: true }), (req, res) => {
     const info = req.authInfo as { returnTo?: string } | undefined;
@@ -83,7 +86,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     strategy,
     callbackURL,
     browser: () => request.agent(app),
-    close: () => emulator.close(),
+    close: async () => {
+      if (!options.sharedEmulator) await emulator.close();
+    },
   };
 }
 
