@@ -95,7 +95,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
   const logins = new Map<string, LoginRequest>();
   const codes = new Map<string, IssuedCode>();
   const keys = new Map<string, IssuedKey>();
-  let server: RunningServer;
+  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res));
 
   const findUser = (login?: string) => (login === undefined ? users[0] : users.find((u) => u.login === login));
 
@@ -200,8 +200,6 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     if (!target) return sendHtml(res, 410, loginPage({ expired: true, requestId: '', users }));
     redirect(res, 303, target);
   }
-
-  server = await startServer(options.port, (req, res) => handle(req, res));
 
   const requestIdOf = (loginUrl: string): string => new URL(loginUrl).searchParams.get('request') ?? '';
   return {
