@@ -23,4 +23,22 @@ export { SessionStateStore, type SessionStateStoreOptions } from './ultracart/st
 export { CookieStateStore, type CookieStateStoreOptions } from './ultracart/state/cookie-store.js';
 export type { StateStore, PendingSignIn, TakeResult } from './ultracart/state/types.js';
 export { SessionRequiredError } from './errors.js';
+export {
+  uauth,
+  UAUTH_DEFAULT_REDIRECT_ORIGIN,
+  UAUTH_DEFAULT_SESSION_KEY,
+  type UAuthOptions,
+  type UAuthMiddleware,
+  type UAuthSessionRecord,
+  type UAuthCreatedSession,
+} from './uauth/middleware.js';
+export {
+  UAuthClient,
+  UAUTH_DEFAULT_BASE_URL,
+  UAUTH_DEFAULT_API_KEY_HEADER,
+  type UAuthConnectionOptions,
+  type CreatedSession,
+  type CachedWorkflowSession,
+} from './uauth/client.js';
+export { UAuthApiError, type UAuthEndpoint, type UAuthErrorCode } from './uauth/errors.js';
 export { safeReturnTo } from './http/return-to.js';

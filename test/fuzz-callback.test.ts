@@ -36,7 +36,7 @@ describe('fuzzing the callback leg', function () {
 
   async function signedIn(cookie: string): Promise<boolean> {
     const res = await fetch(`${base}/me`, { headers: { cookie } });
-    return (await res.json()).user !== null;
+    return ((await res.json()) as { user: unknown }).user !== null;
   }
 
   const token = fc.oneof(

@@ -50,7 +50,7 @@ describe('resources under abandoned sign-ins', function () {
 
   it('keeps the heap bounded after 10,000 sign-ins that never come back', async () => {
     const signIn = async () => {
-      const res = await fetch(`${base}/login`, { redirect: 'manual', dispatcher: agent } as RequestInit);
+      const res = await fetch(`${base}/login`, { redirect: 'manual', dispatcher: agent } as unknown as RequestInit);
       await res.arrayBuffer();
       expect(res.status).to.equal(302);
     };

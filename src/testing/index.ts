@@ -5,4 +5,13 @@ export {
   type UltraCartEmulatorOptions,
   type UltraCartEmulatorEndpoint,
 } from './ultracart-emulator.js';
+export {
+  startUAuthEmulator,
+  DEFAULT_UAUTH_WORKFLOW_KEY,
+  type UAuthEmulator,
+  type UAuthEmulatorOptions,
+  type UAuthEmulatorEndpoint,
+  type UAuthEmulatorWorkflow,
+  type UAuthResponseShape,
+} from './uauth-emulator.js';
 export type { Fault, RecordedCall } from './server-kit.js';
