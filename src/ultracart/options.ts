@@ -61,7 +61,14 @@ export interface StrategyOptionsWithRequest extends BaseStrategyOptions {
   passReqToCallback: true;
 }
 
-/** Options passed per route: `passport.authenticate('ultracart', { returnTo: '/orders' })`. */
+/**
+ * Options passed per route. Declare the object with this type: @types/passport's own options type
+ * does not know `returnTo`, so an inline literal would not type-check.
+ *
+ * @example
+ * const options: UltraCartAuthenticateOptions = { returnTo: '/orders' };
+ * app.get('/auth/ultracart', passport.authenticate('ultracart', options));
+ */
 export interface UltraCartAuthenticateOptions {
   /** A same-origin path to come back to; anything else is ignored. Returned as `req.authInfo.returnTo`. */
   returnTo?: string;
