@@ -87,9 +87,12 @@ export interface UltraCartAuthenticateOptions {
 export const MAX_STATE_TTL_MS = 10 * 60 * 1000;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** Validates the callback URL once, at construction. */
+/** Validates the callback URL once, at construction. The string itself is what UltraCart receives. */
 export function parseCallbackURL(value: unknown): URL {
   if (typeof value !== 'string' || value === '') throw new TypeError('UltraCartStrategy requires a callbackURL option');
+  if (value.trim() !== value || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new TypeError('UltraCartStrategy: the callbackURL option must not contain whitespace or control characters');
+  }
   let url: URL;
   try {
     url = new URL(value);

@@ -86,7 +86,8 @@ export class UltraCartStrategy extends StrategyBase {
     this.name = options.name ?? 'ultracart';
     this.verify = verify;
     this.passReqToCallback = options.passReqToCallback === true;
-    this.callbackURL = callbackURL.href;
+    // Sent verbatim, as configured: UltraCart may compare redirect_uri with what was registered.
+    this.callbackURL = options.callbackURL;
     this.callbackPath = callbackURL.pathname;
     this.stateTtlMs = parseStateTtl(options.stateTtlMs);
     this.lockToIp = options.lockToIp === true;

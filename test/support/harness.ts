@@ -23,6 +23,12 @@ export interface HarnessOptions {
   /** Leave express-session out. */
   noSession?: boolean;
   trustProxy?: number;
+  /** Express's `query parser` setting, e.g. `'extended'` so `state[x]=1` arrives as an object. */
+  queryParser?: 'simple' | 'extended';
+  /** The express-session store; default express-session's MemoryStore. */
+  sessionStore?: session.Store;
+  /** express-session's cookie options, e.g. `{ secure: true }`. */
+  sessionCookie?: session.CookieOptions;
 }
 
 export interface Harness {
@@ -54,8 +60,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const app = (options.express4 ? express4() : express()) as express.Express;
   if (options.trustProxy !== undefined) app.set('trust proxy', options.trustProxy);
+  if (options.queryParser !== undefined) app.set('query parser', options.queryParser);
   if (!options.noSession) {
-    app.use(session({ secret: 'test-secret-that-is-at-least-32-bytes-long', resave: false, saveUninitialized: false, name: 'sid' }));
+    app.use(
+      session({
+        secret: 'test-secret-that-is-at-least-32-bytes-long',
+        resave: false,
+        saveUninitialized: false,
+        name: 'sid',
+        store: options.sessionStore,
+        cookie: options.sessionCookie,
+      }),
+    );
   }
   app.use(passport.initialize());
   if (!options.noSession) app.use(passport.session());
