@@ -64,7 +64,8 @@ interface Call {
  */
 export class UltraCartClient {
   readonly baseURL: string;
-  private readonly appHeaders: Record<string, string>;
+  /** Headers of the app-credential calls (authorize, token), built once rather than per call. */
+  private readonly appJsonHeaders: Record<string, string>;
   private readonly appSecret: string;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
@@ -87,9 +88,10 @@ export class UltraCartClient {
     this.maxResponseBytes = positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes');
     this.dispatcher = options.dispatcher;
     this.appSecret = credential;
-    this.appHeaders = {
+    this.appJsonHeaders = {
       accept: 'application/json',
       'x-ultracart-api-version': API_VERSION,
+      'content-type': 'application/json; charset=UTF-8',
       ...(simpleKey !== undefined ? { 'x-ultracart-simple-key': simpleKey } : { authorization: `Bearer ${credential}` }),
     };
     this.urls = {
@@ -106,7 +108,7 @@ export class UltraCartClient {
       endpoint: 'authorize',
       method: 'PUT',
       url: this.urls.authorize,
-      headers: { ...this.appHeaders, 'content-type': 'application/json; charset=UTF-8' },
+      headers: this.appJsonHeaders,
       body: JSON.stringify({ redirect_uri: redirectUri, state }),
       secrets: [this.appSecret, state],
     });
@@ -123,7 +125,7 @@ export class UltraCartClient {
       endpoint: 'token',
       method: 'PUT',
       url: this.urls.token,
-      headers: { ...this.appHeaders, 'content-type': 'application/json; charset=UTF-8' },
+      headers: this.appJsonHeaders,
       body: JSON.stringify({ code, grant_type: 'simple_key' }),
       secrets: [this.appSecret, code],
     });
