@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { EventEmitter } from 'node:events';
+import { Agent, type Dispatcher } from 'undici';
 
 /** One HTTP exchange with a vendor API, as the vendor clients describe it. */
 export interface OutgoingRequest {
@@ -33,8 +34,13 @@ export class TransportError extends Error {
   }
 }
 
-/** Keep-alive pool sizes: a login burst reuses a few warm connections per vendor origin. */
-export const DEFAULT_CONNECTIONS_PER_ORIGIN = 16;
+/**
+ * Keep-alive pool size per vendor origin. A sign-in holds one upstream call open at a time, so a
+ * burst needs about as many connections as sign-ins in flight: with 16, 32 concurrent sign-ins at
+ * 20 ms upstream latency queued for a connection and managed about 230 flows/s, against about 390
+ * with 64 (`npm run bench -- --pool N`, issue 5). Still a bound: never more open at once.
+ */
+export const DEFAULT_CONNECTIONS_PER_ORIGIN = 64;
 
 let sharedAgent: Agent | undefined;
 
@@ -53,36 +59,58 @@ export function defaultDispatcher(): Dispatcher {
 }
 
 /**
+ * A total-time limit for one exchange. undici accepts an EventEmitter that emits `abort` as a
+ * request's signal; per call that costs a fraction of an AbortController and its EventTarget
+ * listeners, and the timer is cleared the moment the exchange ends (issue 5 benchmark).
+ */
+class Deadline extends EventEmitter {
+  expired = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    super();
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.emit('abort');
+    }, ms);
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/**
  * Sends one request and reads the whole, size-capped body. Redirects are never followed (undici's
  * `request` does not follow them): a vendor's 3xx comes back as a status for the caller to refuse,
  * because following it would forward key headers and the code in the body to another host.
  */
 export async function send(req: OutgoingRequest): Promise<IncomingResponse> {
-  // A timer cleared on completion rather than AbortSignal.timeout, whose timer and weak refs
-  // outlive every fast call by the whole timeout (costly in a sign-in burst, issue 5).
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), req.timeoutMs);
+  const deadline = new Deadline(req.timeoutMs);
   try {
-    return await exchange(req, controller.signal);
+    return await exchange(req, deadline);
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
 }
 
-async function exchange(req: OutgoingRequest, signal: AbortSignal): Promise<IncomingResponse> {
+async function exchange(req: OutgoingRequest, deadline: Deadline): Promise<IncomingResponse> {
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(req.url, {
+    // The dispatcher's own request(), given origin and path, skips the URL re-parsing and option
+    // copying of undici's top-level request() on every call.
+    res = await (req.dispatcher ?? defaultDispatcher()).request({
+      origin: req.url.origin,
+      path: req.url.pathname + req.url.search,
       method: req.method,
       headers: req.headers,
       body: req.body,
-      signal,
-      dispatcher: req.dispatcher ?? defaultDispatcher(),
+      signal: deadline,
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
     });
   } catch (err) {
-    throw toTransportError(err, signal);
+    throw toTransportError(err, deadline);
   }
 
   const headers = flattenHeaders(res.headers);
@@ -92,27 +120,49 @@ async function exchange(req: OutgoingRequest, signal: AbortSignal): Promise<Inco
     throw new TransportError('too-large', `response body of ${declared} bytes exceeds the ${req.maxBodyBytes}-byte cap`);
   }
 
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of res.body) {
-      size += (chunk as Buffer).length;
-      if (size > req.maxBodyBytes) {
-        res.body.destroy();
-        throw new TransportError('too-large', `response body exceeds the ${req.maxBodyBytes}-byte cap`);
-      }
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    if (err instanceof TransportError) throw err;
-    throw toTransportError(err, signal);
-  }
-  return { status: res.statusCode, headers, text: Buffer.concat(chunks).toString('utf8') };
+  const text = await readCapped(res.body, req.maxBodyBytes, deadline);
+  return { status: res.statusCode, headers, text };
 }
 
-function toTransportError(err: unknown, signal: AbortSignal): TransportError {
+/**
+ * The body as text, refused past `cap` bytes. Plain stream events rather than `for await`: the
+ * async iterator costs several promises and ticks per call, measurable in a sign-in burst (issue 5).
+ */
+function readCapped(body: Dispatcher.ResponseData['body'], cap: number, deadline: Deadline): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const fail = (error: TransportError): void => {
+      settled = true;
+      reject(error);
+    };
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > cap) {
+        fail(new TransportError('too-large', `response body exceeds the ${cap}-byte cap`));
+        body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => {
+      settled = true;
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    });
+    body.once('error', (err) => {
+      if (!settled) fail(toTransportError(err, deadline));
+    });
+    // A body that closes with neither end nor error would otherwise leave the caller waiting.
+    body.once('close', () => {
+      if (!settled) fail(new TransportError('network', 'connection closed before the response ended'));
+    });
+  });
+}
+
+function toTransportError(err: unknown, deadline: Deadline): TransportError {
   const code = (err as { code?: unknown } | null)?.code;
-  if (signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+  if (deadline.expired || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new TransportError('timeout', 'no complete response before the timeout');
   }
   // Only the error's code: undici's messages can quote the request.
