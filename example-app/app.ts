@@ -1,0 +1,106 @@
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import type session from 'express-session';
+import type { UltraCartStrategy } from 'passport-ultracart';
+import type { AppSettings } from './config.js';
+import type { AppContext } from './context.js';
+import { errorHandler, notFound } from './errors.js';
+import { createPassport } from './passport.js';
+import { connectRedis, type Redis } from './redis.js';
+import { requestLog } from './request-log.js';
+import { authRoutes } from './routes/auth.js';
+import { logoutRoutes } from './routes/logout.js';
+import { pageRoutes } from './routes/pages.js';
+import { verifyRoutes } from './routes/verify.js';
+import { csrfProtection, rateLimits, securityHeaders } from './security.js';
+import { sessions } from './sessions.js';
+import { STYLESHEET_PATH } from './views/layout.js';
+import { problemPage } from './views/problem.js';
+import { STYLESHEET } from './views/style.js';
+
+export interface AppDeps {
+  /** A connected Redis client to use instead of connecting to `settings.redis.url`; not closed by `close()`. */
+  redis?: Redis;
+  /** A session store to use instead of the default one. */
+  sessionStore?: session.Store;
+  /** Receives the request log and operator messages. Default: nothing is logged. */
+  log?: (line: string) => void;
+}
+
+export interface ExampleApp {
+  app: Express;
+  /** The strategy, e.g. for its `client`. */
+  strategy: UltraCartStrategy;
+  /** Where sessions live: Redis, the bounded in-memory default, or the one given in `deps`. */
+  sessionStore: session.Store;
+  /** Releases what the app opened (its Redis connection). The HTTP server is the caller's. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the example app: an Express 5 app using passport-ultracart as a user would. Used by
+ * `main.ts` and by the tests, which pass settings pointing at emulators.
+ */
+export async function createApp(settings: AppSettings, deps: AppDeps = {}): Promise<ExampleApp> {
+  const report = deps.log ?? (() => {});
+  const ownRedis = !deps.redis && settings.redis ? await connectRedis(settings.redis.url, report) : undefined;
+  const redis = deps.redis ?? ownRedis;
+  const { passport, strategy } = createPassport(settings.ultracart);
+  const csrf = csrfProtection(settings);
+  const ctx: AppContext = {
+    settings,
+    notice: settings.emulated ? 'Demo mode: UltraCart and UltrapassId are emulated on this machine. No real account is used.' : undefined,
+    csrfToken: csrf.token,
+    report,
+  };
+  const limits = rateLimits(settings, redis, (_req, res) => {
+    res
+      .status(429)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(
+        problemPage({
+          kind: 'rate-limited',
+          title: 'Too many attempts',
+          explanation: 'There were too many attempts from your network in a short time. Wait a minute, then try again.',
+          notice: ctx.notice,
+        }),
+      );
+  });
+
+  const sessionSetup = sessions(settings, redis, deps.sessionStore);
+
+  const app = express();
+  app.disable('x-powered-by');
+  if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
+  if (deps.log) app.use(requestLog(report));
+  app.use(securityHeaders(settings, settings.uauth.allowedRedirectOrigins));
+  // Before sessions: the stylesheet needs none, and should not create one.
+  app.get(STYLESHEET_PATH, (_req, res) => {
+    res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET);
+  });
+  app.use(sessionSetup.middleware);
+  // After express-session, which reads its own cookie (csrf-csrf's advice).
+  app.use(cookieParser());
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 20 }));
+  // Every state-changing request (any POST) must carry the form's token.
+  app.use(csrf.protect);
+
+  app.use(pageRoutes(ctx));
+  app.use(authRoutes(ctx, passport, limits.signIn));
+  app.use(verifyRoutes(ctx, limits.verify));
+  app.use(logoutRoutes(ctx, strategy));
+  app.use(notFound(ctx));
+  app.use(errorHandler(ctx));
+
+  return {
+    app,
+    strategy,
+    sessionStore: sessionSetup.store,
+    close: async () => {
+      if (ownRedis?.isOpen) await ownRedis.close();
+    },
+  };
+}

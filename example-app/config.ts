@@ -1,0 +1,280 @@
+import { randomBytes } from 'node:crypto';
+
+/** The documented UltrapassId host. A development host: the production one is not public yet. */
+export const DOCUMENTED_UPID_BASE_URL = 'https://dev-clientapi-a53fz2ohf.azurewebsites.net/api';
+/** Where UltrapassId's hosted pages live, besides the API's own origin. */
+export const UPID_PAGES_ORIGIN = 'https://auth.ultrapassid.com';
+
+const MIN_SECRET_BYTES = 32;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** How the app reaches UltraCart. */
+export interface UltraCartSettings {
+  /** The application's simple key (needs the "Single Sign-on write" permission). Exactly one of this and `accessToken`. */
+  simpleKey?: string;
+  accessToken?: string;
+  /** Absolute URL of `/auth/ultracart/callback` as the browser sees it. */
+  callbackURL: string;
+  /** Default: the package's (UltraCart production). */
+  baseURL?: string;
+}
+
+/** How the app reaches UltrapassId. */
+export interface UAuthSettings {
+  organizationKey: string;
+  workflowKey: string;
+  baseURL: string;
+  /** Origins the browser may be sent to for the workflow; also allowed as CSP `form-action` targets. */
+  allowedRedirectOrigins: string[];
+  /** Header carrying the organization key, when UltrapassId wants the newer `x-upid-api-key`. */
+  apiKeyHeader?: string;
+}
+
+/** Everything the app needs except the vendors, which `main.ts` may replace with emulators. */
+export interface BaseSettings {
+  production: boolean;
+  /** Express `trust proxy` as a hop count; undefined means no proxy is trusted. */
+  trustProxy: number | undefined;
+  /** The first signs new cookies; the others are still accepted (rotation). */
+  sessionSecrets: string[];
+  /** Set when no SESSION_SECRET was given and a random one was made for this run. */
+  sessionSecretGenerated: boolean;
+  redis: { url: string; prefix: string } | undefined;
+  rateLimit: { windowMs: number; limit: number };
+  /** Longest signed-in session; it also ends when the user's simple key expires. */
+  sessionMaxAgeMs: number;
+  /** Lifetime of a session that holds only a pending sign-in, so abandoned ones go quickly. */
+  pendingSessionMaxAgeMs: number;
+  /** How long sign-out waits for UltraCart to revoke the key before logging out anyway. */
+  revokeTimeoutMs: number;
+  /** Shown on the pages when the app talks to emulators. */
+  emulated: boolean;
+}
+
+/** What `loadConfig` reads from the environment. An absent vendor means: run its emulator. */
+export interface Config extends BaseSettings {
+  port: number;
+  ultracart: UltraCartSettings | undefined;
+  uauth: UAuthSettings | undefined;
+}
+
+/** What `createApp` needs: every vendor resolved, real or emulated. */
+export interface AppSettings extends BaseSettings {
+  ultracart: UltraCartSettings;
+  uauth: UAuthSettings;
+}
+
+/** A configuration mistake; `variable` names the environment variable to fix. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly status = 500;
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads and checks the environment once, at start-up. Every mistake throws a `ConfigError` whose
+ * message starts with the variable's name; no value is ever echoed, since some are secrets.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const secrets = sessionSecrets(env, production);
+  const trustProxy = hopCount(env.TRUST_PROXY);
+  if (production && trustProxy === undefined) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'must be set in production to the number of proxies in front of the app (e.g. 1): the session cookie is Secure and TLS ends at the proxy',
+    );
+  }
+  const ultracart = ultracartSettings(env, production);
+  const uauth = uauthSettings(env, production);
+  return {
+    production,
+    port: port(env.PORT),
+    trustProxy,
+    sessionSecrets: secrets.values,
+    sessionSecretGenerated: secrets.generated,
+    redis: redisSettings(env),
+    rateLimit: { windowMs: 60_000, limit: positiveInteger(env, 'RATE_LIMIT_PER_MINUTE', 20) },
+    sessionMaxAgeMs: 8 * 60 * 60 * 1000,
+    pendingSessionMaxAgeMs: 15 * 60 * 1000,
+    revokeTimeoutMs: 3000,
+    emulated: ultracart === undefined || uauth === undefined,
+    ultracart,
+    uauth,
+  };
+}
+
+function sessionSecrets(env: Env, production: boolean): { values: string[]; generated: boolean } {
+  const raw = present(env.SESSION_SECRET);
+  if (raw === undefined) {
+    if (production) {
+      throw new ConfigError(
+        'SESSION_SECRET',
+        `is required in production: at least ${MIN_SECRET_BYTES} random bytes, e.g. from \`openssl rand -base64 48\``,
+      );
+    }
+    return { values: [randomBytes(48).toString('base64url')], generated: true };
+  }
+  const values = raw.split(',').map((s) => s.trim());
+  if (values.some((s) => Buffer.byteLength(s) < MIN_SECRET_BYTES)) {
+    throw new ConfigError('SESSION_SECRET', `must be at least ${MIN_SECRET_BYTES} bytes (each one, in a comma-separated rotation list)`);
+  }
+  return { values, generated: false };
+}
+
+function ultracartSettings(env: Env, production: boolean): UltraCartSettings | undefined {
+  const simpleKey = present(env.ULTRACART_SIMPLE_KEY);
+  const accessToken = present(env.ULTRACART_ACCESS_TOKEN);
+  const callback = present(env.ULTRACART_CALLBACK_URL);
+  const baseURL = present(env.ULTRACART_BASE_URL);
+  if (simpleKey === undefined && accessToken === undefined) {
+    if (callback !== undefined || baseURL !== undefined) {
+      throw new ConfigError(
+        'ULTRACART_SIMPLE_KEY',
+        'is missing: ULTRACART_CALLBACK_URL or ULTRACART_BASE_URL is set, so set ULTRACART_SIMPLE_KEY (or ULTRACART_ACCESS_TOKEN) too',
+      );
+    }
+    if (production) {
+      throw new ConfigError(
+        'ULTRACART_SIMPLE_KEY',
+        'is required in production (or ULTRACART_ACCESS_TOKEN): the emulator is for development only',
+      );
+    }
+    return undefined;
+  }
+  if (simpleKey !== undefined && accessToken !== undefined) {
+    throw new ConfigError('ULTRACART_ACCESS_TOKEN', 'cannot be set together with ULTRACART_SIMPLE_KEY: choose one credential');
+  }
+  if (callback === undefined) {
+    throw new ConfigError(
+      'ULTRACART_CALLBACK_URL',
+      'is required with an UltraCart credential, e.g. https://shop.example.com/auth/ultracart/callback',
+    );
+  }
+  const callbackURL = parseUrl('ULTRACART_CALLBACK_URL', callback);
+  if (production ? callbackURL.protocol !== 'https:' : !isHttps(callbackURL) && !isLoopbackHttp(callbackURL)) {
+    throw new ConfigError(
+      'ULTRACART_CALLBACK_URL',
+      production ? 'must be https in production' : 'must be https (plain http only on localhost)',
+    );
+  }
+  if (callbackURL.pathname !== '/auth/ultracart/callback' || callbackURL.search || callbackURL.hash) {
+    throw new ConfigError('ULTRACART_CALLBACK_URL', 'must end in /auth/ultracart/callback, with no query or fragment');
+  }
+  if (baseURL !== undefined) httpsUnlessLoopback('ULTRACART_BASE_URL', baseURL, production);
+  return {
+    ...(simpleKey !== undefined ? { simpleKey } : { accessToken }),
+    callbackURL: callbackURL.href,
+    ...(baseURL !== undefined && { baseURL }),
+  };
+}
+
+function uauthSettings(env: Env, production: boolean): UAuthSettings | undefined {
+  const organizationKey = present(env.UPID_ORGANIZATION_KEY);
+  const workflowKey = present(env.UPID_WORKFLOW_KEY);
+  const base = present(env.UPID_BASE_URL);
+  const origins = present(env.UPID_ALLOWED_REDIRECT_ORIGINS);
+  const apiKeyHeader = present(env.UPID_API_KEY_HEADER);
+  if (organizationKey === undefined) {
+    const other = [
+      ['UPID_WORKFLOW_KEY', workflowKey],
+      ['UPID_BASE_URL', base],
+      ['UPID_ALLOWED_REDIRECT_ORIGINS', origins],
+      ['UPID_API_KEY_HEADER', apiKeyHeader],
+    ].find(([, v]) => v !== undefined);
+    if (other) throw new ConfigError('UPID_ORGANIZATION_KEY', `is missing: ${other[0]} is set, so set UPID_ORGANIZATION_KEY too`);
+    if (production) throw new ConfigError('UPID_ORGANIZATION_KEY', 'is required in production: the emulator is for development only');
+    return undefined;
+  }
+  if (workflowKey === undefined) throw new ConfigError('UPID_WORKFLOW_KEY', 'is required with UPID_ORGANIZATION_KEY');
+  if (!UUID.test(workflowKey)) throw new ConfigError('UPID_WORKFLOW_KEY', 'must be a UUID such as 322dbc7a-0a8a-452a-ba6d-c3e893f29ecc');
+  const baseURL = httpsUnlessLoopback('UPID_BASE_URL', base ?? DOCUMENTED_UPID_BASE_URL, production);
+  const allowedRedirectOrigins =
+    origins === undefined
+      ? [UPID_PAGES_ORIGIN, baseURL.origin]
+      : origins.split(',').map((o) => originOf('UPID_ALLOWED_REDIRECT_ORIGINS', o.trim()));
+  if (apiKeyHeader !== undefined && !/^x-[a-z0-9-]{1,60}$/i.test(apiKeyHeader)) {
+    throw new ConfigError('UPID_API_KEY_HEADER', 'must be a header name such as x-upid-api-key');
+  }
+  return {
+    organizationKey,
+    workflowKey,
+    baseURL: baseURL.href.replace(/\/+$/, ''),
+    allowedRedirectOrigins,
+    ...(apiKeyHeader !== undefined && { apiKeyHeader }),
+  };
+}
+
+function redisSettings(env: Env): BaseSettings['redis'] {
+  const url = present(env.REDIS_URL);
+  if (url === undefined) return undefined;
+  const parsed = parseUrl('REDIS_URL', url);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
+    throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  const prefix = present(env.REDIS_PREFIX) ?? 'ultracart-example:';
+  if (!/^[\w:.-]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_PREFIX', 'may hold only letters, digits and _ : . - (64 at most)');
+  return { url, prefix };
+}
+
+function hopCount(value: string | undefined): number | undefined {
+  const raw = present(value);
+  if (raw === undefined) return undefined;
+  // `true` would trust any X-Forwarded-For a client sends; only a count of our own proxies is safe.
+  if (!/^\d{1,2}$/.test(raw))
+    throw new ConfigError('TRUST_PROXY', 'must be the number of proxies in front of the app (an integer such as 1), never true');
+  return Number(raw);
+}
+
+function port(value: string | undefined): number {
+  const raw = present(value);
+  if (raw === undefined) return 3000;
+  const n = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 0 && n <= 65535)) throw new ConfigError('PORT', 'must be a port number from 0 to 65535 (0 picks a free one)');
+  return n;
+}
+
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const raw = present(env[name]);
+  if (raw === undefined) return fallback;
+  const n = /^\d{1,6}$/.test(raw) ? Number(raw) : 0;
+  if (n < 1) throw new ConfigError(name, 'must be a positive integer');
+  return n;
+}
+
+function httpsUnlessLoopback(variable: string, value: string, production: boolean): URL {
+  const url = parseUrl(variable, value);
+  if (url.username || url.password) throw new ConfigError(variable, 'must not carry a user name or password');
+  if (!isHttps(url) && (production || !isLoopbackHttp(url))) throw new ConfigError(variable, 'must be an https URL');
+  return url;
+}
+
+function originOf(variable: string, value: string): string {
+  const url = parseUrl(variable, value);
+  if (url.protocol !== 'https:' && !isLoopbackHttp(url)) throw new ConfigError(variable, 'must list https origins, comma-separated');
+  return url.origin;
+}
+
+function parseUrl(variable: string, value: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new ConfigError(variable, 'must be an absolute URL');
+  }
+}
+
+const isHttps = (url: URL): boolean => url.protocol === 'https:';
+const isLoopbackHttp = (url: URL): boolean => url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
+
+function present(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+}

@@ -1,0 +1,110 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { UAuthApiError, UltraCartApiError } from 'passport-ultracart';
+import { sendPage, type AppContext } from './context.js';
+import { problemPage, type ProblemInput } from './views/problem.js';
+
+interface Described extends Omit<ProblemInput, 'notice'> {
+  status: number;
+  retryAfter?: number;
+}
+
+/** Answers any route nobody handled. */
+export function notFound(ctx: AppContext): RequestHandler {
+  return (_req, res) => {
+    sendPage(
+      res,
+      404,
+      problemPage({ kind: 'not-found', title: 'Page not found', explanation: 'There is no page at this address.', notice: ctx.notice }),
+    );
+  };
+}
+
+/**
+ * Turns every error into a page with the right status and plain words: vendor outages are 502,
+ * 503 or 504 with Retry-After kept, a bad form is 403, our own faults 500. Never a stack trace,
+ * and the log line carries the error's name and code, not its details.
+ */
+export function errorHandler(ctx: AppContext): ErrorRequestHandler {
+  return (err: unknown, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const described = describe(err);
+    ctx.report(`error: ${nameOf(err)}${codeOf(err) ? ` ${codeOf(err)}` : ''} -> ${described.status}`);
+    if (described.retryAfter !== undefined && !res.getHeader('Retry-After')) res.setHeader('Retry-After', String(described.retryAfter));
+    const { status, retryAfter: _r, ...view } = described;
+    sendPage(res, status, problemPage({ ...view, notice: ctx.notice }));
+  };
+}
+
+function describe(err: unknown): Described {
+  if (err instanceof UltraCartApiError) return vendor('UltraCart', 'ultracart', err.status, err.retryAfter);
+  if (err instanceof UAuthApiError) {
+    if (err.code === 'UAUTH_SESSION_INVALID') {
+      return {
+        status: 400,
+        kind: 'uauth-session-invalid',
+        title: 'This verification is no longer valid',
+        explanation: 'UltrapassId no longer knows this verification: it expired or was already finished. Start it again from your profile.',
+        next: { href: '/profile', label: 'Back to your profile', id: 'back-to-profile' },
+      };
+    }
+    return vendor('UltrapassId', 'uauth', err.status, err.retryAfter);
+  }
+  if (codeOf(err) === 'EBADCSRFTOKEN') {
+    return {
+      status: 403,
+      kind: 'csrf',
+      title: 'This form has expired',
+      explanation:
+        'For your safety, a form here only works from the page that showed it, in the same session. Go back, reload the page, and try again.',
+    };
+  }
+  const status = statusOf(err);
+  if (status >= 400 && status < 500) {
+    return {
+      status,
+      kind: 'bad-request',
+      title: 'That request could not be handled',
+      explanation: 'The request was not understood. Go back and try again.',
+    };
+  }
+  return {
+    status: 500,
+    kind: 'internal',
+    title: 'Something went wrong on our side',
+    explanation: 'The page could not be shown because of a problem on our side. Please try again in a moment.',
+  };
+}
+
+function vendor(name: string, kind: string, status: number, retryAfter: number | undefined): Described {
+  if (status === 502 || status === 503 || status === 504) {
+    return {
+      status,
+      kind: `${kind}-unavailable`,
+      title: `${name} is unavailable`,
+      explanation: `${name} did not answer properly just now. Nothing is wrong with your account: try again later${retryAfter ? ` (in about ${retryAfter} seconds)` : ''}.`,
+      ...(retryAfter !== undefined && { retryAfter }),
+    };
+  }
+  return {
+    status: status >= 400 && status < 600 ? status : 500,
+    kind: `${kind}-configuration`,
+    title: `${name} is not set up correctly here`,
+    explanation: `This site could not talk to ${name} because of a problem in its own configuration. Please try again later; the site owner needs to check the server log.`,
+  };
+}
+
+function statusOf(err: unknown): number {
+  const value =
+    err && typeof err === 'object' ? ((err as { status?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode) : undefined;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value < 600 ? value : 500;
+}
+
+function codeOf(err: unknown): string | undefined {
+  const code = err && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : undefined;
+}
+
+function nameOf(err: unknown): string {
+  const name = err instanceof Error ? err.name : 'non-error';
+  return /^\w{1,40}$/.test(name) ? name : 'Error';
+}

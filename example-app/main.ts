@@ -1,0 +1,93 @@
+/**
+ * `npm start`: the example app, on emulators unless real-vendor settings are given.
+ *
+ * Each vendor whose variables are absent is replaced by its emulator from
+ * `passport-ultracart/testing`, started on loopback beside the app; see the README's
+ * configuration table for the variables.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_UAUTH_WORKFLOW_KEY, startUAuthEmulator, startUltraCartEmulator } from 'passport-ultracart/testing';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type AppSettings, type Config } from './config.js';
+import { CALLBACK_PATH } from './routes/auth.js';
+import { VERIFY_RETURN_PATH } from './routes/verify.js';
+
+const log = (line: string): void => console.log(line);
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`Configuration error: ${err.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+
+  const closers: Array<() => Promise<void>> = [];
+  let handler = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(503, { 'retry-after': '1' }).end('starting');
+  };
+  const server = createServer((req, res) => handler(req, res));
+  // With emulators, the app is a local demo: listen on loopback only.
+  const host = config.emulated ? '127.0.0.1' : undefined;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const localOrigin = `http://127.0.0.1:${port}`;
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log(`${signal}: shutting down`);
+    server.close();
+    server.closeAllConnections();
+    for (const close of closers.reverse()) await close().catch(() => {});
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    let ultracart = config.ultracart;
+    if (!ultracart) {
+      const emulator = await startUltraCartEmulator();
+      closers.push(() => emulator.close());
+      ultracart = { simpleKey: emulator.appKey, baseURL: emulator.url, callbackURL: `${localOrigin}${CALLBACK_PATH}` };
+      log(`UltraCart emulator: ${emulator.origin}`);
+    }
+    let uauth = config.uauth;
+    if (!uauth) {
+      const emulator = await startUAuthEmulator({ clientRedirectUrl: `${localOrigin}${VERIFY_RETURN_PATH}` });
+      closers.push(() => emulator.close());
+      uauth = {
+        organizationKey: emulator.organizationKey,
+        workflowKey: DEFAULT_UAUTH_WORKFLOW_KEY,
+        baseURL: emulator.url,
+        allowedRedirectOrigins: [emulator.origin],
+      };
+      log(`UltrapassId emulator: ${emulator.origin}`);
+    }
+    const settings: AppSettings = { ...config, ultracart, uauth };
+    const app = await createApp(settings, { log });
+    closers.push(() => app.close());
+    handler = app.app;
+  } catch (err) {
+    await shutdown('start-up failure');
+    throw err;
+  }
+
+  if (config.sessionSecretGenerated) log('SESSION_SECRET is not set: using a random one, so sessions end when the app restarts.');
+  log(config.emulated ? `Example app ready: open ${localOrigin}/` : `Example app listening on port ${port} (behind your TLS proxy)`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`Start-up failed: ${err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error'}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,16 @@
+import type { RequestHandler } from 'express';
+
+/**
+ * One line per request: method, path, status, time. Only `req.path`: query strings carry codes,
+ * states and session ids, and headers carry cookies, so neither is ever printed.
+ */
+export function requestLog(report: (line: string) => void): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number((process.hrtime.bigint() - started) / 1_000_000n);
+      report(`${req.method} ${req.path} ${res.statusCode} ${ms}ms`);
+    });
+    next();
+  };
+}

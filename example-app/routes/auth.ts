@@ -1,0 +1,49 @@
+import { Router, type RequestHandler } from 'express';
+import type { AuthenticateOptions } from 'passport';
+import { safeReturnTo, type UltraCartAuthenticateOptions, type UltraCartAuthInfo } from 'passport-ultracart';
+import { sendPage, type AppContext } from '../context.js';
+import type { PassportInstance } from '../passport.js';
+import { failurePage, reasonOf } from '../views/failure.js';
+
+export const SIGN_IN_PATH = '/auth/ultracart';
+export const CALLBACK_PATH = '/auth/ultracart/callback';
+export const FAILURE_PATH = '/auth/failed';
+
+/** The two legs of the UltraCart sign-in and the page that explains a failed one. */
+export function authRoutes(ctx: AppContext, passport: PassportInstance, signInLimit: RequestHandler): Router {
+  const router = Router();
+
+  router.get(SIGN_IN_PATH, signInLimit, (req, res, next) => {
+    // Validated here and again by the strategy; an array or an off-site URL is simply dropped.
+    const returnTo = safeReturnTo(req.query.returnTo);
+    const options: AuthenticateOptions & UltraCartAuthenticateOptions = { returnTo };
+    passport.authenticate('ultracart', options)(req, res, next);
+  });
+
+  router.get(
+    CALLBACK_PATH,
+    passport.authenticate('ultracart', { failureRedirect: FAILURE_PATH, failureMessage: true }),
+    (req, res, next) => {
+      const info = req.authInfo as UltraCartAuthInfo | undefined;
+      const keyExpiry = info?.expiresAt ? new Date(info.expiresAt).getTime() - Date.now() : Infinity;
+      // The session must not outlive the simple key it holds.
+      req.session.cookie.maxAge = Math.max(1, Math.min(ctx.settings.sessionMaxAgeMs, keyExpiry));
+      delete req.session.messages;
+      // Saved again explicitly: passport saved the new session before the cookie got its new lifetime.
+      req.session.save((err) => {
+        if (err) return next(err);
+        res.redirect(302, safeReturnTo(info?.returnTo) ?? '/profile');
+      });
+    },
+  );
+
+  router.get(FAILURE_PATH, (req, res) => {
+    const messages = req.session.messages;
+    const last = Array.isArray(messages) ? messages[messages.length - 1] : undefined;
+    // Shown once: a reload, or a later visit, gets the generic page rather than a stale reason.
+    if (messages !== undefined) delete req.session.messages;
+    sendPage(res, 200, failurePage(reasonOf(typeof last === 'string' ? last : undefined), ctx.notice));
+  });
+
+  return router;
+}

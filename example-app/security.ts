@@ -1,0 +1,90 @@
+import { createHmac } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import { doubleCsrf } from 'csrf-csrf';
+import { rateLimit, type Store } from 'express-rate-limit';
+import helmet from 'helmet';
+import { RedisStore as RedisRateLimitStore } from 'rate-limit-redis';
+import type { BaseSettings } from './config.js';
+import type { Redis } from './redis.js';
+
+/** Name of the session cookie; `__Host-` in production pins it to this host, https and path `/`. */
+export function sessionCookieName(settings: BaseSettings): string {
+  return settings.production ? '__Host-ultracart-example.sid' : 'ultracart-example.sid';
+}
+
+/** Attributes shared by the session cookie and its clearing at sign-out. */
+export function sessionCookieOptions(settings: BaseSettings): { httpOnly: true; sameSite: 'lax'; secure: boolean; path: '/' } {
+  // Lax, not Strict: the browser must send the cookie on the top-level return from UltraCart.
+  return { httpOnly: true, sameSite: 'lax', secure: settings.production, path: '/' };
+}
+
+/**
+ * Security headers. The CSP allows only this origin, no scripts at all, and form posts to this
+ * origin plus UltrapassId (the verify form's 303 goes there, and browsers apply `form-action` to
+ * redirects); `frame-ancestors 'none'` stops click-jacking.
+ */
+export function securityHeaders(settings: BaseSettings, formTargets: string[]): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'", ...formTargets],
+        frameAncestors: ["'none'"],
+        ...(settings.production && { upgradeInsecureRequests: [] }),
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: settings.production ? { maxAge: 180 * 24 * 60 * 60 } : false,
+  });
+}
+
+/** Double-submit CSRF tokens bound to the session id, for every POST form. */
+export function csrfProtection(settings: BaseSettings): {
+  protect: RequestHandler;
+  token: (req: Request, res: Response) => string;
+} {
+  // Separate keys from the session secrets, one per secret so rotation works for both.
+  const secrets = settings.sessionSecrets.map((s) => createHmac('sha256', s).update('csrf-token-key').digest('base64url'));
+  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+    getSecret: () => secrets,
+    getSessionIdentifier: (req) => req.sessionID ?? '',
+    cookieName: settings.production ? '__Host-ultracart-example.csrf' : 'ultracart-example.csrf',
+    cookieOptions: { sameSite: 'strict', secure: settings.production, httpOnly: true, path: '/' },
+    getCsrfTokenFromRequest: (req) => {
+      const body = req.body as Record<string, unknown> | undefined;
+      return typeof body?._csrf === 'string' ? body._csrf : undefined;
+    },
+  });
+  return { protect: doubleCsrfProtection, token: (req, res) => generateCsrfToken(req, res) };
+}
+
+export interface RateLimits {
+  signIn: RequestHandler;
+  verify: RequestHandler;
+}
+
+/**
+ * Per-IP limits on the two routes that cost an upstream call (sign-in starts `PUT /sso/authorize`,
+ * verify creates an UltrapassId session). With Redis the counts are shared by every instance.
+ */
+export function rateLimits(settings: BaseSettings, redis: Redis | undefined, onLimited: (req: Request, res: Response) => void): RateLimits {
+  const limiter = (name: string): RequestHandler =>
+    rateLimit({
+      windowMs: settings.rateLimit.windowMs,
+      limit: settings.rateLimit.limit,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (req, res) => onLimited(req, res),
+      ...(redis && { store: redisStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
+    });
+  return { signIn: limiter('sign-in'), verify: limiter('verify') };
+}
+
+function redisStore(redis: Redis, prefix: string): Store {
+  return new RedisRateLimitStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
+}

@@ -1,0 +1,83 @@
+import { FailureMessages, type FailureReason } from 'passport-ultracart';
+import { problemPage } from './problem.js';
+
+interface Explanation {
+  title: string;
+  explanation: string;
+}
+
+const EXPIRED: Explanation = {
+  title: 'This sign-in link has expired',
+  explanation:
+    'Sign-in links from UltraCart work once and only for a few minutes. Nothing is wrong with your account: start again and approve within a few minutes.',
+};
+const COOKIE_LOST: Explanation = {
+  title: 'We could not match this sign-in to your browser',
+  explanation:
+    'The sign-in came back to a browser that did not start it, or this site’s cookie was lost on the way (blocked cookies, a private window that was closed, or a link opened in another browser). Allow cookies for this site and start again from here.',
+};
+const INCOMPLETE: Explanation = {
+  title: 'The answer from UltraCart was incomplete',
+  explanation: 'UltraCart sent you back without what we need to finish signing you in. Please start again.',
+};
+
+/** Plain words for each reason the strategy can fail with. A new reason fails to compile here. */
+const EXPLANATIONS: Record<FailureReason, Explanation> = {
+  noPendingSignIn: COOKIE_LOST,
+  stateMismatch: COOKIE_LOST,
+  stateMalformed: INCOMPLETE,
+  expired: EXPIRED,
+  codeRejected: EXPIRED,
+  keyExpired: EXPIRED,
+  sessionEnded: {
+    title: 'Your UltraCart session ended',
+    explanation: 'UltraCart ended your session before sign-in finished, for example because you signed out there. Please sign in again.',
+  },
+  alreadyUsed: {
+    title: 'This sign-in was already used',
+    explanation:
+      'This sign-in link has already been used, perhaps in another tab or by pressing Back. Start again if you are not signed in.',
+  },
+  denied: {
+    title: 'Sign-in was cancelled',
+    explanation: 'You (or UltraCart) declined the sign-in, so nothing was shared with this site. You can try again whenever you like.',
+  },
+  upstreamRefused: {
+    title: 'UltraCart did not complete the sign-in',
+    explanation: 'UltraCart stopped the sign-in before it finished. Please try again in a moment.',
+  },
+  missingCode: INCOMPLETE,
+  malformedCode: INCOMPLETE,
+  ipMismatch: {
+    title: 'The sign-in came from another network',
+    explanation:
+      'The sign-in was approved from a different network address than the one you are using now. Please start again from this device.',
+  },
+  notAllowed: {
+    title: 'This account cannot sign in here',
+    explanation: 'Your UltraCart account was recognised, but it is not allowed to use this site. Ask the site owner for access.',
+  },
+};
+
+const REASON_BY_MESSAGE = new Map<string, FailureReason>(
+  (Object.entries(FailureMessages) as Array<[FailureReason, string]>).map(([reason, message]) => [message, reason]),
+);
+
+/** The reason behind a message the strategy failed with; undefined for a message it does not know. */
+export function reasonOf(message: string | undefined): FailureReason | undefined {
+  return message === undefined ? undefined : REASON_BY_MESSAGE.get(message);
+}
+
+/** The friendly sign-in failure page for `reason` (a generic one when unknown). */
+export function failurePage(reason: FailureReason | undefined, notice?: string): string {
+  const { title, explanation } = reason
+    ? EXPLANATIONS[reason]
+    : { title: 'Sign-in did not finish', explanation: 'Something stopped the sign-in before it finished. Please start again.' };
+  return problemPage({
+    kind: reason ?? 'unknown',
+    title,
+    explanation,
+    next: { href: '/', label: 'Sign in again', id: 'sign-in-again' },
+    notice,
+  });
+}

@@ -1,0 +1,76 @@
+import type { AppUser } from '../user.js';
+import type { Verification } from '../verification.js';
+import { html } from './html.js';
+import { page } from './layout.js';
+
+export interface ProfileInput {
+  user: AppUser;
+  csrfToken: string;
+  verification: Verification | undefined;
+  notice?: string;
+}
+
+/** Who is signed in, what UltraCart says they may do, and the UltrapassId verification action. */
+export function profilePage({ user, csrfToken, verification, notice }: ProfileInput): string {
+  const permissions =
+    user.permissions.length === 0
+      ? html`<p class="hint">UltraCart listed no permissions for this user.</p>`
+      : html`<table id="permissions">
+          <thead>
+            <tr>
+              <th>Group</th>
+              <th>Permission</th>
+              <th>Granted</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${user.permissions.map(
+              (p) =>
+                html`<tr>
+                  <td>${p.group}</td>
+                  <td>${p.name}</td>
+                  <td class="${p.granted ? 'yes' : 'no'}">${p.granted ? 'yes' : 'no'}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>`;
+  return page({
+    title: 'Your profile',
+    signedInAs: user.name,
+    csrfToken,
+    notice,
+    body: html`<h1>Hello, ${user.name}</h1>
+      <dl id="profile">
+        <dt>Name</dt>
+        <dd id="profile-name">${user.name}</dd>
+        <dt>Login</dt>
+        <dd id="profile-login">${user.login ?? '(none)'}</dd>
+        <dt>Email</dt>
+        <dd id="profile-email">${user.email ?? '(none)'}</dd>
+        <dt>UltraCart user id</dt>
+        <dd id="profile-id">${user.id}</dd>
+        <dt>Session ends</dt>
+        <dd id="key-expires">
+          ${user.keyExpiresAt ? html`<time datetime="${user.keyExpiresAt}">${new Date(user.keyExpiresAt).toUTCString()}</time> (when UltraCart's key for this sign-in expires)` : 'UltraCart gave no expiry'}
+        </dd>
+      </dl>
+      <h2>Permissions at UltraCart</h2>
+      ${permissions}
+      <h2>Identity verification</h2>
+      ${
+        verification
+          ? html`<p id="verification-status">
+              Verified with UltrapassId on
+              <time datetime="${verification.verifiedAt}">${new Date(verification.verifiedAt).toUTCString()}</time>.
+              <a href="/verify/result" id="verification-details">Details</a>
+            </p>`
+          : html`<p id="verification-status">
+              Not verified yet. UltrapassId will guide you through the identity check, then send you back here.
+            </p>`
+      }
+      <form method="post" action="/verify" class="actions">
+        <input type="hidden" name="_csrf" value="${csrfToken}" />
+        <button type="submit" id="verify">Verify identity with UltrapassId</button>
+      </form>`,
+  });
+}

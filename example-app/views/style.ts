@@ -1,0 +1,31 @@
+/** The app's only stylesheet: plain CSS, no fonts or images from elsewhere. */
+export const STYLESHEET = `:root {
+  --ink: #1d2733; --muted: #5b6776; --line: #d8dee6; --paper: #fff; --wash: #f3f5f8;
+  --brand: #0b5cab; --brand-ink: #fff; --bad: #a4262c; --good: #2e7d32;
+}
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--wash); }
+.top { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: .75rem 1.5rem; background: var(--paper); border-bottom: 1px solid var(--line); }
+.brand { font-weight: 600; color: var(--ink); text-decoration: none; }
+.brand span { color: var(--muted); font-weight: 400; }
+.account { display: flex; align-items: center; gap: .75rem; font-size: .95rem; }
+.notice { margin: 0; padding: .5rem 1.5rem; background: #fff8e1; border-bottom: 1px solid #f0e0a8; font-size: .9rem; }
+main { max-width: 44rem; margin: 2.5rem auto; padding: 2rem; background: var(--paper); border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.06); }
+h1 { font-size: 1.5rem; margin-top: 0; }
+h2 { font-size: 1.1rem; margin-top: 2rem; }
+p.lead { color: var(--muted); }
+.button, button { display: inline-block; font: inherit; padding: .6rem 1.1rem; border-radius: 6px; border: 0; background: var(--brand); color: var(--brand-ink); text-decoration: none; cursor: pointer; }
+.button:focus, button:focus { outline: 3px solid #8fb8e6; outline-offset: 2px; }
+button.secondary, .button.secondary { background: #e6ebf1; color: var(--ink); }
+form.inline { display: inline; margin: 0; }
+.actions { display: flex; flex-wrap: wrap; gap: .75rem; margin-top: 1.5rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1.25rem; }
+dt { color: var(--muted); }
+dd { margin: 0; overflow-wrap: anywhere; }
+table { width: 100%; border-collapse: collapse; font-size: .95rem; }
+th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); }
+.yes { color: var(--good); }
+.no { color: var(--muted); }
+.problem h1 { color: var(--bad); }
+.hint { font-size: .9rem; color: var(--muted); }
+`;

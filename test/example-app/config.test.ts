@@ -1,0 +1,154 @@
+import { expect } from 'chai';
+import { ConfigError, DOCUMENTED_UPID_BASE_URL, loadConfig } from '../../example-app/config.js';
+
+const SECRET = 'a-session-secret-that-is-long-enough-for-production-use';
+const OLD_SECRET = 'the-previous-session-secret-also-long-enough-to-accept';
+const WORKFLOW = '322dbc7a-0a8a-452a-ba6d-c3e893f29ecc';
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  SESSION_SECRET: SECRET,
+  TRUST_PROXY: '1',
+  ULTRACART_SIMPLE_KEY: 'app-simple-key',
+  ULTRACART_CALLBACK_URL: 'https://shop.example.com/auth/ultracart/callback',
+  UPID_ORGANIZATION_KEY: 'org-key',
+  UPID_WORKFLOW_KEY: WORKFLOW,
+  UPID_BASE_URL: 'https://upid.example.com/api',
+};
+
+/** The variable a bad environment is blamed on. */
+function blamed(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as ConfigError).message.startsWith((err as ConfigError).variable)).to.equal(true);
+    return (err as ConfigError).variable;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
+describe('example app: configuration', () => {
+  describe('with no variables at all (npm start)', () => {
+    it('runs both vendors as emulators on port 3000 with a random secret', () => {
+      const config = loadConfig({});
+      expect(config.ultracart).to.equal(undefined);
+      expect(config.uauth).to.equal(undefined);
+      expect(config.emulated).to.equal(true);
+      expect(config.port).to.equal(3000);
+      expect(config.sessionSecretGenerated).to.equal(true);
+      expect(Buffer.byteLength(config.sessionSecrets[0]!)).to.be.at.least(32);
+    });
+
+    it('accepts PORT=0 to pick a free port', () => {
+      expect(loadConfig({ PORT: '0' }).port).to.equal(0);
+    });
+  });
+
+  describe('with every production variable', () => {
+    it('talks to the real vendors and trusts exactly the given number of proxies', () => {
+      const config = loadConfig(PRODUCTION);
+      expect(config.production).to.equal(true);
+      expect(config.emulated).to.equal(false);
+      expect(config.trustProxy).to.equal(1);
+      expect(config.ultracart).to.deep.equal({ simpleKey: 'app-simple-key', callbackURL: PRODUCTION.ULTRACART_CALLBACK_URL });
+      expect(config.uauth).to.deep.include({ organizationKey: 'org-key', workflowKey: WORKFLOW, baseURL: 'https://upid.example.com/api' });
+      expect(config.uauth!.allowedRedirectOrigins).to.deep.equal(['https://auth.ultrapassid.com', 'https://upid.example.com']);
+    });
+
+    it('accepts a comma-separated SESSION_SECRET list for rotation, newest first', () => {
+      expect(loadConfig({ ...PRODUCTION, SESSION_SECRET: `${SECRET},${OLD_SECRET}` }).sessionSecrets).to.deep.equal([SECRET, OLD_SECRET]);
+    });
+
+    it('accepts an OAuth token instead of a simple key', () => {
+      const config = loadConfig({ ...PRODUCTION, ULTRACART_SIMPLE_KEY: undefined, ULTRACART_ACCESS_TOKEN: 'oauth-token' });
+      expect(config.ultracart).to.deep.include({ accessToken: 'oauth-token' });
+    });
+
+    it('defaults UPID_BASE_URL to the documented host', () => {
+      expect(loadConfig({ ...PRODUCTION, UPID_BASE_URL: undefined }).uauth!.baseURL).to.equal(DOCUMENTED_UPID_BASE_URL);
+    });
+
+    it('uses REDIS_URL with a default key prefix', () => {
+      expect(loadConfig({ ...PRODUCTION, REDIS_URL: 'redis://cache:6379' }).redis).to.deep.equal({
+        url: 'redis://cache:6379',
+        prefix: 'ultracart-example:',
+      });
+    });
+  });
+
+  describe('refuses to start, naming the variable, when', () => {
+    const cases: Array<[string, Record<string, string | undefined>, string]> = [
+      ['the session secret is missing in production', { ...PRODUCTION, SESSION_SECRET: undefined }, 'SESSION_SECRET'],
+      ['the session secret is shorter than 32 bytes', { SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+      ['one secret of a rotation list is short', { SESSION_SECRET: `${SECRET},short` }, 'SESSION_SECRET'],
+      [
+        'the callback URL is plain http in production',
+        { ...PRODUCTION, ULTRACART_CALLBACK_URL: 'http://shop.example.com/auth/ultracart/callback' },
+        'ULTRACART_CALLBACK_URL',
+      ],
+      [
+        'the callback URL is plain http off localhost in development',
+        { ULTRACART_SIMPLE_KEY: 'k', ULTRACART_CALLBACK_URL: 'http://shop.example.com/auth/ultracart/callback' },
+        'ULTRACART_CALLBACK_URL',
+      ],
+      [
+        'the callback URL is not the app’s callback route',
+        { ...PRODUCTION, ULTRACART_CALLBACK_URL: 'https://shop.example.com/elsewhere' },
+        'ULTRACART_CALLBACK_URL',
+      ],
+      ['the callback URL is not a URL', { ...PRODUCTION, ULTRACART_CALLBACK_URL: 'shop.example.com' }, 'ULTRACART_CALLBACK_URL'],
+      ['an UltraCart key is given without a callback URL', { ULTRACART_SIMPLE_KEY: 'k' }, 'ULTRACART_CALLBACK_URL'],
+      [
+        'a callback URL is given without an UltraCart key',
+        { ULTRACART_CALLBACK_URL: 'https://shop.example.com/auth/ultracart/callback' },
+        'ULTRACART_SIMPLE_KEY',
+      ],
+      ['both a simple key and an OAuth token are given', { ...PRODUCTION, ULTRACART_ACCESS_TOKEN: 't' }, 'ULTRACART_ACCESS_TOKEN'],
+      [
+        'the UltraCart base URL is plain http in production',
+        { ...PRODUCTION, ULTRACART_BASE_URL: 'http://secure.ultracart.com/rest/v2' },
+        'ULTRACART_BASE_URL',
+      ],
+      ['an UltrapassId workflow is given without the organization key', { UPID_WORKFLOW_KEY: WORKFLOW }, 'UPID_ORGANIZATION_KEY'],
+      ['the organization key is given without a workflow', { UPID_ORGANIZATION_KEY: 'org' }, 'UPID_WORKFLOW_KEY'],
+      ['the workflow key is not a UUID', { UPID_ORGANIZATION_KEY: 'org', UPID_WORKFLOW_KEY: 'registration' }, 'UPID_WORKFLOW_KEY'],
+      [
+        'the UltrapassId base URL is plain http in production',
+        { ...PRODUCTION, UPID_BASE_URL: 'http://upid.example.com/api' },
+        'UPID_BASE_URL',
+      ],
+      [
+        'production would run the UltraCart emulator',
+        { ...PRODUCTION, ULTRACART_SIMPLE_KEY: undefined, ULTRACART_CALLBACK_URL: undefined },
+        'ULTRACART_SIMPLE_KEY',
+      ],
+      [
+        'production would run the UltrapassId emulator',
+        { ...PRODUCTION, UPID_ORGANIZATION_KEY: undefined, UPID_WORKFLOW_KEY: undefined, UPID_BASE_URL: undefined },
+        'UPID_ORGANIZATION_KEY',
+      ],
+      ['TRUST_PROXY is true', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY is an address list', { TRUST_PROXY: 'loopback, 10.0.0.0/8' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY is missing in production', { ...PRODUCTION, TRUST_PROXY: undefined }, 'TRUST_PROXY'],
+      ['PORT is not a port', { PORT: '70000' }, 'PORT'],
+      ['REDIS_URL is not a Redis URL', { REDIS_URL: 'http://cache:6379' }, 'REDIS_URL'],
+      ['RATE_LIMIT_PER_MINUTE is zero', { RATE_LIMIT_PER_MINUTE: '0' }, 'RATE_LIMIT_PER_MINUTE'],
+    ];
+    for (const [situation, env, variable] of cases) {
+      it(`${situation} (${variable})`, () => {
+        expect(blamed(env)).to.equal(variable);
+      });
+    }
+  });
+
+  describe('error messages', () => {
+    it('never echo a secret value', () => {
+      try {
+        loadConfig({ SESSION_SECRET: 'tiny-secret-value' });
+        expect.fail('accepted');
+      } catch (err) {
+        expect((err as Error).message).to.not.include('tiny-secret-value');
+      }
+    });
+  });
+});
