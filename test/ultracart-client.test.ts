@@ -260,6 +260,44 @@ describe('UltraCartClient used directly', () => {
     });
   });
 
+  describe('when UltraCart asks to come back later', () => {
+    it('carries a 503 Retry-After as retryAfter, as for a 429', async () => {
+      emulator.inject('authorize', { status: 503, headers: { 'retry-after': '45' } });
+      const err = await rejectionOf(client.authorize(REDIRECT_URI, STATE));
+      expect(err.status).to.equal(503);
+      expect(err.retryAfter).to.equal(45);
+    });
+
+    it('ignores Retry-After on a 500, which is not a request to wait', async () => {
+      emulator.inject('authorize', { status: 500, headers: { 'retry-after': '45' } });
+      const err = await rejectionOf(client.authorize(REDIRECT_URI, STATE));
+      expect(err.status).to.equal(502);
+      expect(err.retryAfter).to.equal(undefined);
+    });
+  });
+
+  describe('when a user body hides prototype keys behind JSON escapes', () => {
+    it('drops them, leaving Object.prototype and the user untouched', async () => {
+      const code = await approvedCode();
+      const { simpleKey } = await client.token(code);
+      emulator.inject('user', { body: '{"user_id":7,"login":"eve","\\u005f_proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}' });
+      const user = await client.sessionUser(simpleKey);
+      expect(user).to.deep.equal({ user_id: 7, login: 'eve' });
+      expect(Object.getPrototypeOf(user)).to.equal(Object.prototype);
+      expect(({} as { polluted?: unknown }).polluted).to.equal(undefined);
+    });
+  });
+
+  describe('when a code is replayed', () => {
+    it('refuses the second exchange with 400, as UltraCart does for a used code', async () => {
+      const code = await approvedCode();
+      await client.token(code);
+      const err = await rejectionOf(client.token(code));
+      expect(err.upstreamStatus).to.equal(400);
+      expect(emulator.count('token')).to.equal(2);
+    });
+  });
+
   describe('constructor checks', () => {
     const constructing = (options: unknown) => () => new UltraCartClient(options as UltraCartConnectionOptions);
 

@@ -20,6 +20,8 @@ export interface UltraCartEmulatorOptions {
   latencyMs?: number;
   /** How long an issued simple key lives. Default one hour. */
   keyLifetimeMs?: number;
+  /** How many recorded calls to keep (the oldest go first). Default 100 000. */
+  maxRecordedCalls?: number;
 }
 
 export interface UltraCartEmulator {
@@ -71,7 +73,7 @@ export const DEFAULT_EMULATOR_USERS: UltraCartUser[] = [
 ];
 
 interface LoginRequest { redirectUri: string; state: string | undefined; expiresAt: number }
-interface IssuedCode { userId: number; ipAddress: string; expiresAt: number; used: boolean }
+interface IssuedCode { userId: number; ipAddress: string; expiresAt: number }
 interface IssuedKey { userId: number; expiresAt: number }
 
 const API_PREFIX = '/rest/v2';
@@ -89,6 +91,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
   const users = options.users ?? DEFAULT_EMULATOR_USERS;
   const appKey = options.appKey ?? 'emulator-app-key';
   const keyLifetimeMs = options.keyLifetimeMs ?? 60 * 60 * 1000;
+  const maxRecordedCalls = options.maxRecordedCalls ?? 100_000;
   let latencyMs = options.latencyMs ?? 0;
   const calls: RecordedCall<UltraCartEmulatorEndpoint>[] = [];
   const faults = new FaultQueue<UltraCartEmulatorEndpoint>();
@@ -105,7 +108,8 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     if (!pending || pending.expiresAt < Date.now() || !user) return undefined;
     logins.delete(requestId);
     const code = token(24);
-    codes.set(code, { userId: user.user_id, ipAddress, expiresAt: Date.now() + 5 * 60 * 1000, used: false });
+    pruneExpired(codes);
+    codes.set(code, { userId: user.user_id, ipAddress, expiresAt: Date.now() + 5 * 60 * 1000 });
     return withParams(pending.redirectUri, { code, state: pending.state });
   }
 
@@ -130,6 +134,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     const url = new URL(req.url ?? '/', server.origin);
     const endpoint = routeOf(req.method, url.pathname);
     const body = await readBody(req);
+    if (calls.length >= maxRecordedCalls) calls.splice(0, Math.ceil(maxRecordedCalls / 10));
     calls.push({ endpoint: endpoint ?? 'unknown', method: req.method ?? '', path: url.pathname + url.search, headers: { ...req.headers }, body });
     if (!endpoint) return sendError(res, 404, 'Not found');
 
@@ -150,6 +155,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
         }
         const requestId = token(16);
         const expiresAt = Date.now() + 10 * 60 * 1000;
+        pruneExpired(logins);
         logins.set(requestId, { redirectUri: input.redirect_uri, state: typeof input.state === 'string' ? input.state : undefined, expiresAt });
         return sendJson(res, 200, { login_url: `${server.origin}/login?request=${requestId}`, expiration_dts: new Date(expiresAt).toISOString() });
       }
@@ -158,10 +164,12 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
         const input = parseObject(body);
         if (!input || input.grant_type !== 'simple_key' || typeof input.code !== 'string') return sendError(res, 400, 'Invalid token request');
         const issued = codes.get(input.code);
-        if (!issued || issued.used || issued.expiresAt < Date.now()) return sendError(res, 400, 'Invalid or expired code');
-        issued.used = true;
+        if (!issued || issued.expiresAt < Date.now()) return sendError(res, 400, 'Invalid or expired code');
+        // Used codes are forgotten: a replay then finds no code at all, which answers the same 400.
+        codes.delete(input.code);
         const simpleKey = token(32);
         const expiresAt = Date.now() + keyLifetimeMs;
+        pruneExpired(keys);
         keys.set(simpleKey, { userId: issued.userId, expiresAt });
         return sendJson(res, 200, { simple_key: simpleKey, expiration_dts: new Date(expiresAt).toISOString(), ip_address: issued.ipAddress });
       }
@@ -233,6 +241,15 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     },
     close: () => server.close(),
   };
+}
+
+/** Drops expired entries, so a long-running emulator (the example app, the benchmark) stays bounded. */
+function pruneExpired(map: Map<string, { expiresAt: number }>, now = Date.now()): void {
+  // Each map's entries share one lifetime, so insertion order is expiry order: stop at the first live one.
+  for (const [key, entry] of map) {
+    if (entry.expiresAt >= now) return;
+    map.delete(key);
+  }
 }
 
 function routeOf(method: string | undefined, path: string): UltraCartEmulatorEndpoint | undefined {

@@ -229,13 +229,15 @@ function httpFailure(call: Call, res: IncomingResponse): UltraCartApiError {
   if (upstreamStatus >= 300 && upstreamStatus < 400) {
     return new UltraCartApiError(`${prefix}, a redirect, which is never followed`, { ...details, code: 'ULTRACART_BAD_RESPONSE', status: 502 });
   }
+  // Honoured on the two statuses that mean "come back later"; capped so a hostile value cannot park clients.
+  const retryAfterHeader = parseRetryAfter(res.headers['retry-after']);
+  const retryAfter = retryAfterHeader === undefined ? undefined : Math.min(retryAfterHeader, MAX_RETRY_AFTER_SECONDS);
   if (upstreamStatus === 429) {
-    const retryAfter = parseRetryAfter(res.headers['retry-after']);
     return new UltraCartApiError(`${prefix}: rate limit exceeded${vendor.summary}`, {
       ...details,
       code: 'ULTRACART_RATE_LIMITED',
       status: 503,
-      retryAfter: retryAfter === undefined ? undefined : Math.min(retryAfter, MAX_RETRY_AFTER_SECONDS),
+      retryAfter,
     });
   }
   if (upstreamStatus >= 500) {
@@ -243,6 +245,7 @@ function httpFailure(call: Call, res: IncomingResponse): UltraCartApiError {
       ...details,
       code: 'ULTRACART_UNAVAILABLE',
       status: upstreamStatus === 503 ? 503 : 502,
+      ...(upstreamStatus === 503 && { retryAfter }),
     });
   }
   if (endpoint === 'authorize' && [400, 401, 403, 410].includes(upstreamStatus)) {
