@@ -73,6 +73,9 @@ export async function startServer(
       res.end('emulator error');
     });
   });
+  // Like the load balancers in front of real APIs, keep idle connections for a minute rather than
+  // Node's 5 s default, so a client's keep-alive pool is reused across pauses in traffic.
+  server.keepAliveTimeout = 60_000;
   const running: RunningServer = {
     origin: '',
     connections: 0,
