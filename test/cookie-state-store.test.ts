@@ -40,7 +40,10 @@ describe('CookieStateStore', () => {
       const b = await instance();
       const begin = await request(a.app).get('/login').expect(302);
       const pending = cookieHeader(begin, 'ultracart_pending');
-      expect(pending).to.match(/HttpOnly/).and.match(/SameSite=Lax/).and.match(/Max-Age=\d+/);
+      expect(pending)
+        .to.match(/HttpOnly/)
+        .and.match(/SameSite=Lax/)
+        .and.match(/Max-Age=\d+/);
       const callback = await emulator.approve(begin.headers.location as string);
       const browserB = b.browser();
       const res = await browserB.get(callbackPath(callback)).set('Cookie', cookiePair(pending!)).expect(302);
@@ -54,7 +57,10 @@ describe('CookieStateStore', () => {
       const b = await instance('another-secret-entirely-and-32-chars-long!!');
       const begin = await request(a.app).get('/login').expect(302);
       const callback = await emulator.approve(begin.headers.location as string);
-      await request(b.app).get(callbackPath(callback)).set('Cookie', cookiePair(cookieHeader(begin, 'ultracart_pending')!)).expect(403);
+      await request(b.app)
+        .get(callbackPath(callback))
+        .set('Cookie', cookiePair(cookieHeader(begin, 'ultracart_pending')!))
+        .expect(403);
       expect(emulator.count('token')).to.equal(0);
     });
 
@@ -63,7 +69,10 @@ describe('CookieStateStore', () => {
       const b = await instance([NEW_SECRET, SECRET]);
       const begin = await request(a.app).get('/login').expect(302);
       const callback = await emulator.approve(begin.headers.location as string);
-      await request(b.app).get(callbackPath(callback)).set('Cookie', cookiePair(cookieHeader(begin, 'ultracart_pending')!)).expect(302);
+      await request(b.app)
+        .get(callbackPath(callback))
+        .set('Cookie', cookiePair(cookieHeader(begin, 'ultracart_pending')!))
+        .expect(302);
       expect(emulator.count('token')).to.equal(1);
     });
   });

@@ -44,37 +44,46 @@ describe('fuzzing the callback leg', function () {
     fc.string({ unit: 'binary', maxLength: 60 }),
     fc.constantFrom('', '%', '%00', '%0d%0a', '..', '__proto__', 'constructor', 'A'.repeat(43), 'x'.repeat(600)),
   );
-  const name = fc.oneof(fc.constantFrom('state', 'code', 'error', 'error_description', 'state[x]', 'code[]', '__proto__'), fc.string({ maxLength: 12 }));
+  const name = fc.oneof(
+    fc.constantFrom('state', 'code', 'error', 'error_description', 'state[x]', 'code[]', '__proto__'),
+    fc.string({ maxLength: 12 }),
+  );
   const pair = fc.tuple(name, token);
   /** Where the real state and code go: absent, once, twice, or as an array. */
   const placement = fc.constantFrom('absent', 'once', 'twice', 'array');
 
   it('never answers 5xx and signs in only for the exact state and code of the flow', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(pair, { maxLength: 6 }), placement, placement, fc.boolean(), async (noise, statePlace, codePlace, withError) => {
-        const { cookie, state, code } = await pendingSignIn();
-        const params = new URLSearchParams();
-        const place = (key: string, value: string, how: string) => {
-          if (how === 'once') params.append(key, value);
-          if (how === 'twice') params.append(key, value), params.append(key, value);
-          if (how === 'array') params.append(`${key}[]`, value);
-        };
-        place('state', state, statePlace);
-        place('code', code, codePlace);
-        if (withError) params.append('error', 'access_denied');
-        for (const [k, v] of noise) params.append(k, v);
-        const res = await fetch(`${base}${CALLBACK_PATH}?${params}`, { headers: { cookie }, redirect: 'manual' });
-        await res.arrayBuffer();
-        expect(res.status, `status for ?${params}`).to.be.below(500);
-        const exact =
-          params.getAll('state').length === 1 &&
-          params.get('state') === state &&
-          params.getAll('code').length === 1 &&
-          params.get('code') === code &&
-          !params.has('error');
-        const newCookie = (res.headers.get('set-cookie') ?? cookie).split(';', 1)[0]!;
-        expect(await signedIn(newCookie), `signed in for ?${params}`).to.equal(exact && res.status === 302);
-      }),
+      fc.asyncProperty(
+        fc.array(pair, { maxLength: 6 }),
+        placement,
+        placement,
+        fc.boolean(),
+        async (noise, statePlace, codePlace, withError) => {
+          const { cookie, state, code } = await pendingSignIn();
+          const params = new URLSearchParams();
+          const place = (key: string, value: string, how: string) => {
+            if (how === 'once') params.append(key, value);
+            if (how === 'twice') (params.append(key, value), params.append(key, value));
+            if (how === 'array') params.append(`${key}[]`, value);
+          };
+          place('state', state, statePlace);
+          place('code', code, codePlace);
+          if (withError) params.append('error', 'access_denied');
+          for (const [k, v] of noise) params.append(k, v);
+          const res = await fetch(`${base}${CALLBACK_PATH}?${params}`, { headers: { cookie }, redirect: 'manual' });
+          await res.arrayBuffer();
+          expect(res.status, `status for ?${params}`).to.be.below(500);
+          const exact =
+            params.getAll('state').length === 1 &&
+            params.get('state') === state &&
+            params.getAll('code').length === 1 &&
+            params.get('code') === code &&
+            !params.has('error');
+          const newCookie = (res.headers.get('set-cookie') ?? cookie).split(';', 1)[0]!;
+          expect(await signedIn(newCookie), `signed in for ?${params}`).to.equal(exact && res.status === 302);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -100,9 +109,13 @@ describe('fuzzing the callback leg', function () {
     const json = fc.jsonValue({ maxDepth: 3 });
     const body = fc.oneof(
       json.map((v) => JSON.stringify(v)),
-      fc.record({ simple_key: fc.oneof(fc.string(), fc.integer(), fc.constant(null)), expiration_dts: fc.oneof(fc.string(), fc.integer()), ip_address: fc.anything() }).map((v) =>
-        JSON.stringify(v),
-      ),
+      fc
+        .record({
+          simple_key: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+          expiration_dts: fc.oneof(fc.string(), fc.integer()),
+          ip_address: fc.anything(),
+        })
+        .map((v) => JSON.stringify(v)),
       fc.string({ maxLength: 200 }),
     );
     const status = fc.constantFrom(200, 200, 201, 204, 301, 400, 401, 404, 410, 429, 500, 503);
@@ -111,7 +124,10 @@ describe('fuzzing the callback leg', function () {
       fc.asyncProperty(body, status, contentType, async (text, code, type) => {
         const flow = await pendingSignIn();
         h.emulator.inject('token', { status: code, body: text, contentType: type });
-        const res = await fetch(`${base}${CALLBACK_PATH}?state=${flow.state}&code=${flow.code}`, { headers: { cookie: flow.cookie }, redirect: 'manual' });
+        const res = await fetch(`${base}${CALLBACK_PATH}?state=${flow.state}&code=${flow.code}`, {
+          headers: { cookie: flow.cookie },
+          redirect: 'manual',
+        });
         await res.arrayBuffer();
         const newCookie = (res.headers.get('set-cookie') ?? flow.cookie).split(';', 1)[0]!;
         // A fuzzed body can at best carry a made-up simple_key, which the real user endpoint then refuses.

@@ -73,7 +73,11 @@ describe('fuzzing the UAuth middleware', function () {
     const contentType = fc.constantFrom('application/json', 'text/plain', 'text/html', '');
     await fc.assert(
       fc.asyncProperty(body, status, contentType, async (payload, code, type) => {
-        emulator.inject('createSession', { status: code, body: typeof payload === 'string' ? JSON.stringify(payload) : payload, contentType: type });
+        emulator.inject('createSession', {
+          status: code,
+          body: typeof payload === 'string' ? JSON.stringify(payload) : payload,
+          contentType: type,
+        });
         const res = await fetch(`${base}/verify`, { method: 'POST', redirect: 'manual' });
         const answer = await res.text();
         expect(answer).to.not.include(ORG_KEY);

@@ -5,7 +5,9 @@ import { isJsonContentType, parseJson, parseRetryAfter } from '../src/http/trans
 
 describe('parseJson', () => {
   it('drops __proto__, constructor and prototype keys, written plainly or with JSON escapes', () => {
-    const value = parseJson('{"\\u005f_proto__":{"a":1},"__proto__":{"b":1},"constructor":{"c":1},"nested":{"prototype":1,"ok":true},"d":2}');
+    const value = parseJson(
+      '{"\\u005f_proto__":{"a":1},"__proto__":{"b":1},"constructor":{"c":1},"nested":{"prototype":1,"ok":true},"d":2}',
+    );
     expect(Object.keys(value as object)).to.deep.equal(['nested', 'd']);
     expect((value as { nested: object }).nested).to.deep.equal({ ok: true });
   });
@@ -43,10 +45,16 @@ describe('parseRetryAfter', () => {
 });
 
 describe('checkRedirectTarget', () => {
-  const policy = { allowedOrigins: new Set(['https://secure.ultracart.com', 'http://127.0.0.1:4000']), plainHttpOrigin: 'http://127.0.0.1:4000' };
+  const policy = {
+    allowedOrigins: new Set(['https://secure.ultracart.com', 'http://127.0.0.1:4000']),
+    plainHttpOrigin: 'http://127.0.0.1:4000',
+  };
 
   it('returns the parsed URL for an allowed https origin', () => {
-    expect(checkRedirectTarget('https://secure.ultracart.com/login?x=1', policy)).to.deep.equal({ ok: true, url: 'https://secure.ultracart.com/login?x=1' });
+    expect(checkRedirectTarget('https://secure.ultracart.com/login?x=1', policy)).to.deep.equal({
+      ok: true,
+      url: 'https://secure.ultracart.com/login?x=1',
+    });
   });
 
   it('allows plain http only for the API origin itself', () => {
@@ -54,7 +62,13 @@ describe('checkRedirectTarget', () => {
     expect(checkRedirectTarget('http://secure.ultracart.com/login', policy).ok).to.equal(false);
   });
 
-  for (const bad of ['//secure.ultracart.com/x', 'javascript:alert(1)', 'https://user@secure.ultracart.com/', 'https://secure.ultracart.com/\r\nx', 'https://evil.example/']) {
+  for (const bad of [
+    '//secure.ultracart.com/x',
+    'javascript:alert(1)',
+    'https://user@secure.ultracart.com/',
+    'https://secure.ultracart.com/\r\nx',
+    'https://evil.example/',
+  ]) {
     it(`refuses ${JSON.stringify(bad)}`, () => {
       expect(checkRedirectTarget(bad, policy).ok).to.equal(false);
     });
@@ -66,7 +80,16 @@ describe('safeReturnTo', () => {
     expect(safeReturnTo('/orders?page=2#top')).to.equal('/orders?page=2#top');
   });
 
-  for (const bad of ['//evil.com', '/\\evil.com', 'https://evil.com', 'javascript:alert(1)', '/\t/evil.com', '/\r\nSet-Cookie:x', 'orders', '']) {
+  for (const bad of [
+    '//evil.com',
+    '/\\evil.com',
+    'https://evil.com',
+    'javascript:alert(1)',
+    '/\t/evil.com',
+    '/\r\nSet-Cookie:x',
+    'orders',
+    '',
+  ]) {
     it(`refuses ${JSON.stringify(bad)}`, () => {
       expect(safeReturnTo(bad)).to.equal(undefined);
     });

@@ -103,7 +103,15 @@ describe('UltraCartStrategy: a complete sign-in', () => {
       expect(res.headers.location).to.equal('/orders?page=2#top');
     });
 
-    for (const hostile of ['//evil.com', '/\\evil.com', 'https://evil.com', 'javascript:alert(1)', '/\t/evil.com', 'https://app@evil.com', '%2F%2Fevil.com']) {
+    for (const hostile of [
+      '//evil.com',
+      '/\\evil.com',
+      'https://evil.com',
+      'javascript:alert(1)',
+      '/\t/evil.com',
+      'https://app@evil.com',
+      '%2F%2Fevil.com',
+    ]) {
       it(`ignores the hostile returnTo ${JSON.stringify(hostile)}`, async () => {
         const browser = h.browser();
         const login = await beginSignIn(browser, `/login?returnTo=${encodeURIComponent(hostile)}`);
@@ -115,7 +123,9 @@ describe('UltraCartStrategy: a complete sign-in', () => {
 
   describe('when the verify function returns a Promise', () => {
     it('signs in the user the Promise resolves to', async () => {
-      h = await startHarness({ verify: (async (_k: string, _t: unknown, profile: { id: string }) => ({ id: `p-${profile.id}` })) as never });
+      h = await startHarness({
+        verify: (async (_k: string, _t: unknown, profile: { id: string }) => ({ id: `p-${profile.id}` })) as never,
+      });
       const browser = h.browser();
       await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser))));
       expect((await browser.get('/me')).body.user).to.deep.equal({ id: 'p-1001' });
@@ -141,8 +151,13 @@ describe('UltraCartStrategy: a complete sign-in', () => {
     it('hands the request to the verify function first', async () => {
       h = await startHarness({
         strategy: { passReqToCallback: true } as never,
-        verify: ((req: { path: string }, _k: string, token: { expiresAt: Date }, profile: { id: string }, done: (e: unknown, u: unknown) => void) =>
-          done(null, { id: profile.id, path: req.path, expiresAt: token.expiresAt.toISOString() })) as never,
+        verify: ((
+          req: { path: string },
+          _k: string,
+          token: { expiresAt: Date },
+          profile: { id: string },
+          done: (e: unknown, u: unknown) => void,
+        ) => done(null, { id: profile.id, path: req.path, expiresAt: token.expiresAt.toISOString() })) as never,
       });
       const browser = h.browser();
       await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser))));
@@ -158,7 +173,7 @@ describe('UltraCartStrategy: a complete sign-in', () => {
         h = await startHarness(variant);
         const browser = h.browser();
         const before = (await browser.get('/me')).body.sessionID;
-        await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser))))    .expect(302);
+        await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser)))).expect(302);
         const me = (await browser.get('/me')).body;
         expect(me.user.login).to.equal('ada');
         expect(me.sessionID).to.not.equal(before);

@@ -36,7 +36,11 @@ describe('UltraCartStrategy options', () => {
       ['no callbackURL', { callbackURL: undefined }, /requires a callbackURL option/],
       ['a relative callbackURL', { callbackURL: '/auth/ultracart/callback' }, /callbackURL option must be an absolute URL/],
       ['an http callbackURL off localhost', { callbackURL: 'http://shop.example.com/cb' }, /callbackURL option must be https/],
-      ['a callbackURL with surrounding whitespace', { callbackURL: ' https://shop.example.com/cb' }, /callbackURL option must not contain whitespace/],
+      [
+        'a callbackURL with surrounding whitespace',
+        { callbackURL: ' https://shop.example.com/cb' },
+        /callbackURL option must not contain whitespace/,
+      ],
       ['a callbackURL with userinfo', { callbackURL: 'https://user:pw@shop.example.com/cb' }, /callbackURL option must not carry userinfo/],
       ['no credential', { simpleKey: undefined }, /requires a simpleKey option/],
       ['both credentials', { accessToken: 'token' }, /exactly one of the simpleKey and accessToken options/],

@@ -280,7 +280,9 @@ describe('UltraCartClient used directly', () => {
     it('drops them, leaving Object.prototype and the user untouched', async () => {
       const code = await approvedCode();
       const { simpleKey } = await client.token(code);
-      emulator.inject('user', { body: '{"user_id":7,"login":"eve","\\u005f_proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}' });
+      emulator.inject('user', {
+        body: '{"user_id":7,"login":"eve","\\u005f_proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+      });
       const user = await client.sessionUser(simpleKey);
       expect(user).to.deep.equal({ user_id: 7, login: 'eve' });
       expect(Object.getPrototypeOf(user)).to.equal(Object.prototype);

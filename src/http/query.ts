@@ -1,10 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 
 /** What one query parameter turned out to be. Arrays and objects are never flattened to strings. */
-export type QueryParam =
-  | { kind: 'absent' }
-  | { kind: 'string'; value: string }
-  | { kind: 'not-a-string' };
+export type QueryParam = { kind: 'absent' } | { kind: 'string'; value: string } | { kind: 'not-a-string' };
 
 type Query = Record<string, unknown>;
 

@@ -81,7 +81,13 @@ export async function startServer(
     connections: 0,
     delay: (ms) =>
       new Promise<void>((resolve) => {
-        const entry = { timer: setTimeout(() => { timers.delete(entry); resolve(); }, ms), resolve };
+        const entry = {
+          timer: setTimeout(() => {
+            timers.delete(entry);
+            resolve();
+          }, ms),
+          resolve,
+        };
         timers.add(entry);
       }),
     close: () =>
@@ -164,7 +170,11 @@ export async function applyFault(
   if (fault.status === undefined && fault.body === undefined) return false;
   const status = fault.status ?? 200;
   const body =
-    fault.body === undefined ? errorBody(status, `Injected ${status}`) : typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+    fault.body === undefined
+      ? errorBody(status, `Injected ${status}`)
+      : typeof fault.body === 'string'
+        ? fault.body
+        : JSON.stringify(fault.body);
   res.writeHead(status, { 'content-type': fault.contentType ?? 'application/json; charset=UTF-8', ...fault.headers });
   res.end(body);
   return true;

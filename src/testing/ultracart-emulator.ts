@@ -72,9 +72,20 @@ export const DEFAULT_EMULATOR_USERS: UltraCartUser[] = [
   },
 ];
 
-interface LoginRequest { redirectUri: string; state: string | undefined; expiresAt: number }
-interface IssuedCode { userId: number; ipAddress: string; expiresAt: number }
-interface IssuedKey { userId: number; expiresAt: number }
+interface LoginRequest {
+  redirectUri: string;
+  state: string | undefined;
+  expiresAt: number;
+}
+interface IssuedCode {
+  userId: number;
+  ipAddress: string;
+  expiresAt: number;
+}
+interface IssuedKey {
+  userId: number;
+  expiresAt: number;
+}
 
 const API_PREFIX = '/rest/v2';
 
@@ -135,7 +146,13 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     const endpoint = routeOf(req.method, url.pathname);
     const body = await readBody(req);
     if (calls.length >= maxRecordedCalls) calls.splice(0, Math.ceil(maxRecordedCalls / 10));
-    calls.push({ endpoint: endpoint ?? 'unknown', method: req.method ?? '', path: url.pathname + url.search, headers: { ...req.headers }, body });
+    calls.push({
+      endpoint: endpoint ?? 'unknown',
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      headers: { ...req.headers },
+      body,
+    });
     if (!endpoint) return sendError(res, 404, 'Not found');
 
     if (endpoint === 'login') return handleLogin(req, res, url, body);
@@ -156,13 +173,21 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
         const requestId = token(16);
         const expiresAt = Date.now() + 10 * 60 * 1000;
         pruneExpired(logins);
-        logins.set(requestId, { redirectUri: input.redirect_uri, state: typeof input.state === 'string' ? input.state : undefined, expiresAt });
-        return sendJson(res, 200, { login_url: `${server.origin}/login?request=${requestId}`, expiration_dts: new Date(expiresAt).toISOString() });
+        logins.set(requestId, {
+          redirectUri: input.redirect_uri,
+          state: typeof input.state === 'string' ? input.state : undefined,
+          expiresAt,
+        });
+        return sendJson(res, 200, {
+          login_url: `${server.origin}/login?request=${requestId}`,
+          expiration_dts: new Date(expiresAt).toISOString(),
+        });
       }
       case 'token': {
         if (!appCredentialOk(req)) return sendError(res, 401, 'Invalid credentials');
         const input = parseObject(body);
-        if (!input || input.grant_type !== 'simple_key' || typeof input.code !== 'string') return sendError(res, 400, 'Invalid token request');
+        if (!input || input.grant_type !== 'simple_key' || typeof input.code !== 'string')
+          return sendError(res, 400, 'Invalid token request');
         const issued = codes.get(input.code);
         if (!issued || issued.expiresAt < Date.now()) return sendError(res, 400, 'Invalid or expired code');
         // Used codes are forgotten: a replay then finds no code at all, which answers the same 400.
@@ -171,7 +196,11 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
         const expiresAt = Date.now() + keyLifetimeMs;
         pruneExpired(keys);
         keys.set(simpleKey, { userId: issued.userId, expiresAt });
-        return sendJson(res, 200, { simple_key: simpleKey, expiration_dts: new Date(expiresAt).toISOString(), ip_address: issued.ipAddress });
+        return sendJson(res, 200, {
+          simple_key: simpleKey,
+          expiration_dts: new Date(expiresAt).toISOString(),
+          ip_address: issued.ipAddress,
+        });
       }
       case 'user': {
         const issued = userKey(req);
@@ -277,7 +306,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action *" });
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action *",
+  });
   res.end(html);
 }
 
@@ -316,4 +349,3 @@ function clientIp(req: IncomingMessage): string {
 function token(bytes: number): string {
   return randomBytes(bytes).toString('base64url');
 }
-

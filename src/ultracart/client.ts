@@ -227,7 +227,11 @@ function httpFailure(call: Call, res: IncomingResponse): UltraCartApiError {
   };
   const prefix = `UltraCart ${LABELS[endpoint]} answered ${upstreamStatus}`;
   if (upstreamStatus >= 300 && upstreamStatus < 400) {
-    return new UltraCartApiError(`${prefix}, a redirect, which is never followed`, { ...details, code: 'ULTRACART_BAD_RESPONSE', status: 502 });
+    return new UltraCartApiError(`${prefix}, a redirect, which is never followed`, {
+      ...details,
+      code: 'ULTRACART_BAD_RESPONSE',
+      status: 502,
+    });
   }
   // Honoured on the two statuses that mean "come back later"; capped so a hostile value cannot park clients.
   const retryAfterHeader = parseRetryAfter(res.headers['retry-after']);
@@ -250,7 +254,12 @@ function httpFailure(call: Call, res: IncomingResponse): UltraCartApiError {
   }
   if (endpoint === 'authorize' && [400, 401, 403, 410].includes(upstreamStatus)) {
     // The only inputs to authorize are our credential and configured redirect_uri.
-    const why = upstreamStatus === 410 ? 'the authorized application is disabled' : upstreamStatus === 400 ? 'the request was refused (check callbackURL)' : 'the application credential was rejected';
+    const why =
+      upstreamStatus === 410
+        ? 'the authorized application is disabled'
+        : upstreamStatus === 400
+          ? 'the request was refused (check callbackURL)'
+          : 'the application credential was rejected';
     return new UltraCartApiError(`${prefix}: ${why}${vendor.summary}`, { ...details, code: 'ULTRACART_CONFIGURATION', status: 500 });
   }
   return new UltraCartApiError(`${prefix}${vendor.summary}`, {
@@ -266,11 +275,23 @@ function transportFailure(endpoint: UltraCartEndpoint, err: unknown): UltraCartA
       return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} timed out`, { code: 'ULTRACART_TIMEOUT', endpoint, status: 504 });
     }
     if (err.kind === 'too-large') {
-      return new UltraCartApiError(`UltraCart ${LABELS[endpoint]}: ${err.message}`, { code: 'ULTRACART_BAD_RESPONSE', endpoint, status: 502 });
+      return new UltraCartApiError(`UltraCart ${LABELS[endpoint]}: ${err.message}`, {
+        code: 'ULTRACART_BAD_RESPONSE',
+        endpoint,
+        status: 502,
+      });
     }
-    return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} is unavailable: ${err.message}`, { code: 'ULTRACART_UNAVAILABLE', endpoint, status: 502 });
+    return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} is unavailable: ${err.message}`, {
+      code: 'ULTRACART_UNAVAILABLE',
+      endpoint,
+      status: 502,
+    });
   }
-  return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} failed unexpectedly`, { code: 'ULTRACART_UNAVAILABLE', endpoint, status: 502 });
+  return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} failed unexpectedly`, {
+    code: 'ULTRACART_UNAVAILABLE',
+    endpoint,
+    status: 502,
+  });
 }
 
 function badResponse(endpoint: UltraCartEndpoint, why: string, res?: IncomingResponse): UltraCartApiError {

@@ -8,7 +8,8 @@ export const FailureMessages = {
     'Unable to verify authorization request state: no sign-in was started from this browser, or it was forgotten. ' +
     'This happens when the callback is opened directly, when the session cookie was not sent back ' +
     '(SameSite=Strict, or a Secure cookie over plain http), or when the session expired. Please sign in again.',
-  stateMismatch: 'Unable to verify authorization request state: it does not match a sign-in started from this browser. Please sign in again.',
+  stateMismatch:
+    'Unable to verify authorization request state: it does not match a sign-in started from this browser. Please sign in again.',
   stateMalformed: 'The sign-in response carried a malformed state parameter.',
   expired: 'This sign-in took too long and has expired. Please sign in again.',
   alreadyUsed: 'This sign-in was already completed. Please sign in again if you need to.',

@@ -97,7 +97,9 @@ export function parseCallbackURL(value: unknown): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new TypeError('UltraCartStrategy: the callbackURL option must be an absolute URL such as https://shop.example.com/auth/ultracart/callback');
+    throw new TypeError(
+      'UltraCartStrategy: the callbackURL option must be an absolute URL such as https://shop.example.com/auth/ultracart/callback',
+    );
   }
   const loopback = LOOPBACK_HOSTS.has(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {

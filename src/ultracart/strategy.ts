@@ -208,7 +208,10 @@ export class UltraCartStrategy extends StrategyBase {
     const { user, info } = await this.runVerify(req, tokenInfo, profile);
     if (!user) {
       await this.revokeQuietly(token.simpleKey);
-      const message = info && typeof (info as { message?: unknown }).message === 'string' ? (info as { message: string }).message : FailureMessages.notAllowed;
+      const message =
+        info && typeof (info as { message?: unknown }).message === 'string'
+          ? (info as { message: string }).message
+          : FailureMessages.notAllowed;
       return this.fail({ ...info, message }, 403);
     }
     log.strategy('callback leg: signed in');

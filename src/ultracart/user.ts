@@ -73,7 +73,11 @@ export function toUltraCartUser(body: unknown): UltraCartUser | undefined {
   const user: Record<string, unknown> = { user_id: userId, ...pick(body, SCALARS) };
   for (const [key, shape] of Object.entries(LISTS)) {
     const list = body[key];
-    if (Array.isArray(list)) user[key] = list.slice(0, MAX_LIST_LENGTH).filter(isRecord).map((item) => pick(item, shape));
+    if (Array.isArray(list))
+      user[key] = list
+        .slice(0, MAX_LIST_LENGTH)
+        .filter(isRecord)
+        .map((item) => pick(item, shape));
   }
   return user as unknown as UltraCartUser;
 }

@@ -51,7 +51,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const callbackURL = `http://localhost${CALLBACK_PATH}`;
   const verify: VerifyFunction =
     options.verify ?? ((simpleKey, token, profile, done) => done(null, { id: profile.id, login: profile.username, simpleKey }));
-  const strategy = new UltraCartStrategy({ callbackURL, baseURL: emulator.url, simpleKey: emulator.appKey, ...options.strategy } as StrategyOptions, verify);
+  const strategy = new UltraCartStrategy(
+    { callbackURL, baseURL: emulator.url, simpleKey: emulator.appKey, ...options.strategy } as StrategyOptions,
+    verify,
+  );
 
   const passport = options.passport06 ? new Passport06() : new Passport();
   passport.use(strategy as never);
@@ -92,9 +95,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   app.get('/', (_req, res) => {
     res.send('home');
   });
-  app.use((err: { status?: number; code?: string; name?: string; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(err.status ?? 500).json({ error: err.name, code: err.code ?? null, message: err.message });
-  });
+  app.use(
+    (
+      err: { status?: number; code?: string; name?: string; message?: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      res.status(err.status ?? 500).json({ error: err.name, code: err.code ?? null, message: err.message });
+    },
+  );
 
   return {
     app,

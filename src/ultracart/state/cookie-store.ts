@@ -57,9 +57,11 @@ export class CookieStateStore implements StateStore {
     }
     this.secrets = secrets;
     this.name = options.name ?? 'ultracart_pending';
-    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(this.name)) throw new TypeError('CookieStateStore: the name option is not a valid cookie name');
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(this.name))
+      throw new TypeError('CookieStateStore: the name option is not a valid cookie name');
     const path = options.path ?? '/';
-    if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path)) throw new TypeError('CookieStateStore: the path option must be a cookie path starting with /');
+    if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path))
+      throw new TypeError('CookieStateStore: the path option must be a cookie path starting with /');
     this.maxPending = options.maxPending ?? 5;
     if (!Number.isInteger(this.maxPending) || this.maxPending < 1 || this.maxPending > 20) {
       throw new TypeError('CookieStateStore: the maxPending option must be an integer from 1 to 20');
@@ -103,7 +105,12 @@ export class CookieStateStore implements StateStore {
       const list: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
       if (!Array.isArray(list)) return [];
       return list.filter(
-        (e): e is Entry => !!e && typeof e === 'object' && typeof e.s === 'string' && typeof e.e === 'number' && (e.r === undefined || typeof e.r === 'string'),
+        (e): e is Entry =>
+          !!e &&
+          typeof e === 'object' &&
+          typeof e.s === 'string' &&
+          typeof e.e === 'number' &&
+          (e.r === undefined || typeof e.r === 'string'),
       );
     } catch {
       return [];
@@ -151,6 +158,8 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 /** Adds our Set-Cookie beside any other (the session's), replacing an earlier one of ours. */
 function appendSetCookie(res: ServerResponse, name: string, cookie: string): void {
   const existing = res.getHeader('set-cookie');
-  const list = (Array.isArray(existing) ? existing : existing === undefined ? [] : [String(existing)]).filter((c) => !c.startsWith(`${name}=`));
+  const list = (Array.isArray(existing) ? existing : existing === undefined ? [] : [String(existing)]).filter(
+    (c) => !c.startsWith(`${name}=`),
+  );
   res.setHeader('set-cookie', [...list, cookie]);
 }
