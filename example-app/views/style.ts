@@ -5,15 +5,17 @@ export const STYLESHEET = `:root {
 }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--wash); }
-.top { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: .75rem 1.5rem; background: var(--paper); border-bottom: 1px solid var(--line); }
-.brand { font-weight: 600; color: var(--ink); text-decoration: none; }
+.top { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: .5rem 1rem; min-height: 4.2rem; padding: .75rem 1.5rem; background: var(--paper); border-bottom: 1px solid var(--line); }
+.brand { font-weight: 600; color: var(--ink); text-decoration: none; white-space: nowrap; }
 .brand span { color: var(--muted); font-weight: 400; }
-.account { display: flex; align-items: center; gap: .75rem; font-size: .95rem; }
+.account { display: flex; align-items: center; gap: .75rem; margin-left: auto; font-size: .95rem; }
+.account button { white-space: nowrap; }
 .notice { margin: 0; padding: .5rem 1.5rem; background: #fff8e1; border-bottom: 1px solid #f0e0a8; font-size: .9rem; }
-main { max-width: 44rem; margin: 2.5rem auto; padding: 2rem; background: var(--paper); border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.06); }
+main { width: min(44rem, 100% - 2rem); margin: 2.5rem auto; padding: 2rem; background: var(--paper); border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.06); }
 h1 { font-size: 1.5rem; margin-top: 0; }
 h2 { font-size: 1.1rem; margin-top: 2rem; }
 p.lead { color: var(--muted); }
+a { color: var(--brand); }
 .button, button { display: inline-block; font: inherit; padding: .6rem 1.1rem; border-radius: 6px; border: 0; background: var(--brand); color: var(--brand-ink); text-decoration: none; cursor: pointer; }
 .button:focus, button:focus { outline: 3px solid #8fb8e6; outline-offset: 2px; }
 button.secondary, .button.secondary { background: #e6ebf1; color: var(--ink); }
@@ -28,4 +30,11 @@ th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--
 .no { color: var(--muted); }
 .problem h1 { color: var(--bad); }
 .hint { font-size: .9rem; color: var(--muted); }
+@media (max-width: 30rem) {
+  .top, .notice { padding-left: 1rem; padding-right: 1rem; }
+  main { margin-top: 1.25rem; padding: 1.25rem; }
+  /* Labels above values, so long ids (workflow, policy) keep the full width instead of breaking mid-word. */
+  dl { grid-template-columns: 1fr; gap: 0; }
+  dt { margin-top: .6rem; }
+}
 `;

@@ -68,6 +68,11 @@ export async function startServer(
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
+    // Browsers ask for it by themselves on the emulators' pages; an empty answer keeps their consoles clean.
+    if (req.url === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'public, max-age=86400' }).end();
+      return;
+    }
     handler(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('emulator error');

@@ -34,7 +34,7 @@ export function uauthPage(input: UAuthPageInput): string {
 <title>UltrapassId verification (emulator)</title>
 <style>
   body { font-family: system-ui, sans-serif; background: #f4f2f8; color: #221d33; margin: 0; }
-  main { max-width: 28rem; margin: 4rem auto; background: #fff; padding: 2rem; border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.08); }
+  main { width: min(28rem, 100% - 2rem); box-sizing: border-box; margin: 4rem auto; background: #fff; padding: 2rem; border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.08); }
   h1 { font-size: 1.35rem; margin-top: 0; }
   .note { color: #5e5873; font-size: .9rem; }
   dt { font-weight: 600; margin-top: .5rem; }

@@ -1,0 +1,236 @@
+/**
+ * `npm run test:e2e`: headless Chromium (the system's, through playwright-core) drives the example
+ * app as `npm start` runs it, on its built-in emulators: sign-in, the profile, the UltrapassId
+ * verification, sign-out, and a cancelled sign-in. One screenshot per page under test-results/.
+ *
+ * A plain script rather than a mocha file: it owns a browser and a child process and must clean
+ * both up and finish within a hard time bound whatever happens.
+ */
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { DEFAULT_EMULATOR_USERS, DEFAULT_UAUTH_WORKFLOW_KEY } from 'passport-ultracart/testing';
+import { Checks, describeError } from './checks.js';
+import { findChromium, INSTALL_HINT } from './chromium.js';
+import { ROOT, startExampleApp, type ExampleAppProcess } from './example-app-process.js';
+import { attributeOf, Camera, textOf, watchConsole } from './page-tools.js';
+
+/** The whole run, browser start to clean-up; `npm run build` before it takes a few seconds more. */
+const RUN_LIMIT_MS = 75_000;
+const APP_START_LIMIT_MS = 20_000;
+const ACTION_LIMIT_MS = 10_000;
+const BROWSER_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SESSION_COOKIE = 'ultracart-example.sid';
+/** The emulator's second user, so the test shows the choice on the login page is what signs in. */
+const USER = DEFAULT_EMULATOR_USERS.find((user) => user.login === 'grace')!;
+
+interface Run {
+  checks: Checks;
+  camera: Camera;
+  app: ExampleAppProcess;
+  browser: Browser;
+}
+
+const checks = new Checks();
+const started = Date.now();
+
+async function main(): Promise<void> {
+  const executablePath = findChromium();
+  if (!executablePath) {
+    console.error(INSTALL_HINT);
+    checks.expect('Chromium is installed', false, 'not found; see above');
+    return finish();
+  }
+  console.log(`Chromium: ${executablePath}`);
+
+  let app: ExampleAppProcess | undefined;
+  let browser: Browser | undefined;
+  const watchdog = setTimeout(() => {
+    checks.expect(`the run finishes within ${RUN_LIMIT_MS / 1000} s`, false, 'stopped by the time limit');
+    // Synchronous clean-up only: the exit handlers kill the app and Playwright's browser.
+    finish();
+    process.exit(1);
+  }, RUN_LIMIT_MS);
+
+  try {
+    await checks.flow('start', async () => {
+      app = await checks.step('the example app starts on its emulators and prints the URL to open', () =>
+        startExampleApp(APP_START_LIMIT_MS),
+      );
+      browser = await checks.step('headless Chromium starts', () =>
+        chromium.launch({ executablePath, headless: true, args: BROWSER_ARGS, timeout: APP_START_LIMIT_MS }),
+      );
+    });
+    if (app && browser) {
+      const run: Run = { checks, camera: new Camera(join(ROOT, 'test-results'), ROOT, checks), app, browser };
+      await checks.flow('sign in, verify identity with UltrapassId, sign out', () => inFreshContext(run, signInVerifySignOut));
+      await checks.flow('cancel on the UltraCart login page', () => inFreshContext(run, cancelSignIn));
+    }
+  } finally {
+    clearTimeout(watchdog);
+    await browser?.close().catch(() => {});
+    await app?.stop();
+  }
+  if (checks.failed > 0 && app) console.log(`\nThe example app's output:\n${app.output()}`);
+  finish();
+}
+
+/** Prints the duration and the summary line, which must stay the last line of the run. */
+function finish(): void {
+  console.log(`\nfinished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(checks.summary());
+  process.exitCode = checks.failed > 0 ? 1 : 0;
+}
+
+/** Runs `flow` in a new browser context (no cookies), then checks the console stayed clean. */
+async function inFreshContext(run: Run, flow: (run: Run, page: Page, context: BrowserContext) => Promise<void>): Promise<void> {
+  const context = await run.browser.newContext();
+  context.setDefaultTimeout(ACTION_LIMIT_MS);
+  context.setDefaultNavigationTimeout(ACTION_LIMIT_MS);
+  const page = await context.newPage();
+  const problems = watchConsole(page);
+  try {
+    await flow(run, page, context);
+  } finally {
+    run.checks.expect('the console showed no errors and no CSP violations', problems.length === 0, `\n  ${problems.join('\n  ')}`);
+    await context.close().catch(() => {});
+  }
+}
+
+async function signInVerifySignOut(run: Run, page: Page, context: BrowserContext): Promise<void> {
+  const { checks, camera, app } = run;
+  const appOrigin = new URL(app.url).origin;
+
+  const home = await checks.step('the sign-in page opens', () => page.goto(app.url));
+  checks.equal('the sign-in page answers 200', home?.status(), 200);
+  checks.equal('the sign-in button says "Sign in with UltraCart"', await textOf(page, '#sign-in'), 'Sign in with UltraCart');
+  checks.includes('the demo-mode notice says the vendors are emulated', await textOf(page, '#notice'), 'emulated');
+  // A style blocked by the CSP would leave the link an unstyled blue underline.
+  checks.equal(
+    'the stylesheet is applied (the button has the brand colour)',
+    await page.evaluate("getComputedStyle(document.getElementById('sign-in')).backgroundColor"),
+    'rgb(11, 92, 171)',
+  );
+  await camera.shoot(page, 'sign-in');
+
+  await checks.step('"Sign in with UltraCart" leads to the UltraCart emulator login page', async () => {
+    await page.locator('#sign-in').click();
+    await page.waitForURL((url) => url.origin === app.ultracartOrigin && url.pathname === '/login');
+  });
+  checks.equal('the login page asks to sign in to UltraCart', await textOf(page, 'h1'), 'Sign in to UltraCart');
+  await camera.shoot(page, 'ultracart-login');
+
+  await checks.step(`choosing ${USER.full_name} and approving comes back to the profile page`, async () => {
+    await page.locator(`input[name="login"][value="${USER.login}"]`).check();
+    await page.locator('#approve').click();
+    await page.waitForURL(`${appOrigin}/profile`);
+  });
+  checks.equal('the profile greets the user', await textOf(page, 'h1'), `Hello, ${USER.full_name}`);
+  checks.equal('the profile shows the name', await textOf(page, '#profile-name'), USER.full_name);
+  checks.equal('the profile shows the login', await textOf(page, '#profile-login'), USER.login);
+  checks.equal('the profile shows the email', await textOf(page, '#profile-email'), USER.email);
+  const rows = await page.locator('#permissions tbody tr').allInnerTexts();
+  const expectedRows = (USER.permissions ?? []).map((p) => [p.permission_group, p.permission_Name, p.selected ? 'yes' : 'no'].join(' '));
+  checks.equal(
+    'the profile lists the UltraCart permissions',
+    JSON.stringify(rows.map((row) => row.replace(/\s+/g, ' ').trim())),
+    JSON.stringify(expectedRows),
+  );
+  const expiry = Date.parse((await attributeOf(page, '#key-expires time', 'datetime')) ?? '');
+  checks.expect(
+    'the profile shows when the simple key expires (within the next hour)',
+    expiry > Date.now() && expiry <= Date.now() + 3_600_000,
+  );
+  checks.includes('the header shows who is signed in', await textOf(page, '#signed-in-as'), USER.full_name!);
+  const cookie = (await context.cookies()).find((c) => c.name === SESSION_COOKIE);
+  checks.expect(
+    'the session cookie is HttpOnly and SameSite=Lax',
+    cookie?.httpOnly === true && cookie.sameSite === 'Lax',
+    JSON.stringify(cookie),
+  );
+  await camera.shoot(page, 'profile');
+
+  await checks.step('"Verify identity with UltrapassId" leads to the UltrapassId emulator page', async () => {
+    await page.locator('#verify').click();
+    await page.waitForURL((url) => url.origin === app.uauthOrigin && url.pathname === '/uauth');
+  });
+  checks.equal('the UltrapassId page asks to verify the identity', await textOf(page, 'h1'), 'Verify your identity');
+  const shownWorkflow = await textOf(page, 'dd code >> nth=0');
+  const shownPolicy = await textOf(page, 'dd code >> nth=1');
+  checks.equal('the UltrapassId page runs the configured workflow', shownWorkflow, DEFAULT_UAUTH_WORKFLOW_KEY);
+  await camera.shoot(page, 'uauth');
+
+  await checks.step('completing the verification comes back to the result page', async () => {
+    await page.locator('#complete').click();
+    await page.waitForURL(`${appOrigin}/verify/result`);
+  });
+  checks.equal('the result page says the verification finished', await textOf(page, 'h1'), 'Identity verification finished');
+  checks.equal('the result page shows the workflow', await textOf(page, '#workflow-key'), DEFAULT_UAUTH_WORKFLOW_KEY);
+  const policy = await textOf(page, '#policy-id');
+  checks.expect(
+    'the result page shows the policy UltrapassId showed',
+    shownPolicy !== null && policy === shownPolicy,
+    `UltrapassId showed ${JSON.stringify(shownPolicy)}, the result page ${JSON.stringify(policy)}`,
+  );
+  await camera.shoot(page, 'verify-result');
+
+  await checks.step('"Back to your profile" opens the profile', async () => {
+    await page.locator('#back-to-profile').click();
+    await page.waitForURL(`${appOrigin}/profile`);
+  });
+  checks.includes('the profile now says the identity is verified', await textOf(page, '#verification-status'), 'Verified with UltrapassId');
+  await camera.shoot(page, 'profile-verified');
+
+  await checks.step('"Sign out" comes back to the sign-in page', async () => {
+    await page.locator('#sign-out').click();
+    await page.waitForURL(`${appOrigin}/`);
+    await page.locator('#sign-in').waitFor();
+  });
+  checks.equal('the header no longer shows a signed-in user', await page.locator('#signed-in-as').count(), 0);
+  checks.expect('the session cookie is gone', !(await context.cookies()).some((c) => c.name === SESSION_COOKIE));
+  await camera.shoot(page, 'signed-out');
+
+  await checks.step('the profile page now sends the browser to the sign-in page', async () => {
+    await page.goto(`${appOrigin}/profile`);
+    await page.waitForURL(`${appOrigin}/?returnTo=%2Fprofile`);
+  });
+  checks.equal(
+    'the sign-in button would bring the user back to the profile',
+    await attributeOf(page, '#sign-in', 'href'),
+    '/auth/ultracart?returnTo=%2Fprofile',
+  );
+  await camera.shoot(page, 'profile-signed-out');
+}
+
+async function cancelSignIn(run: Run, page: Page): Promise<void> {
+  const { checks, camera, app } = run;
+  const appOrigin = new URL(app.url).origin;
+  await checks.step('the sign-in page leads to the UltraCart emulator login page', async () => {
+    await page.goto(app.url);
+    await page.locator('#sign-in').click();
+    await page.waitForURL((url) => url.origin === app.ultracartOrigin && url.pathname === '/login');
+  });
+  await checks.step('"Cancel" comes back to the failure page', async () => {
+    await page.locator('#deny').click();
+    await page.waitForURL(`${appOrigin}/auth/failed`);
+  });
+  checks.equal('the failure page names the reason: denied', await attributeOf(page, '#problem', 'data-problem'), 'denied');
+  checks.equal('the failure page says the sign-in was cancelled', await textOf(page, 'h1'), 'Sign-in was cancelled');
+  checks.includes('the failure page explains that nothing was shared', await textOf(page, '#problem p'), 'nothing was shared');
+  checks.equal('the failure page offers to sign in again', await attributeOf(page, '#sign-in-again', 'href'), '/');
+  checks.equal('nobody is signed in', await page.locator('#signed-in-as').count(), 0);
+  await camera.shoot(page, 'denied');
+}
+
+main().catch((err: unknown) => {
+  checks.expect('the browser test runs without crashing', false, describeError(err));
+  finish();
+});

@@ -1,0 +1,80 @@
+import { mkdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describeError, type Checks } from './checks.js';
+
+/** A phone-sized viewport: every page is also checked (and photographed) at this width. */
+const NARROW = { width: 390, height: 844 };
+
+/**
+ * Collects what the browser console reports as errors, with the page it came from. Chromium logs
+ * each CSP violation ("Refused to load…", "Refused to send form data…") as a console error.
+ */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error' || /content security policy/i.test(message.text())) {
+      problems.push(`console ${message.type()} on ${page.url()}: ${message.text()}`);
+    }
+  });
+  page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
+  return problems;
+}
+
+/** Takes the numbered screenshots of a run and checks each page fits a phone screen. */
+export class Camera {
+  private taken = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly root: string,
+    private readonly checks: Checks,
+  ) {}
+
+  /**
+   * Saves `NN-name.png` (full page at the current viewport) and `narrow/NN-name.png` (phone width),
+   * and checks the page does not scroll sideways at phone width. A failed screenshot is a failed
+   * check, not the end of the flow.
+   */
+  async shoot(page: Page, name: string): Promise<void> {
+    const file = `${String(++this.taken).padStart(2, '0')}-${name}.png`;
+    try {
+      const wide = page.viewportSize();
+      await mkdir(join(this.dir, 'narrow'), { recursive: true });
+      await page.screenshot({ path: join(this.dir, file), fullPage: true });
+      await page.setViewportSize(NARROW);
+      const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+      await page.screenshot({ path: join(this.dir, 'narrow', file), fullPage: true });
+      if (wide) await page.setViewportSize(wide);
+      console.log(`     saved ${relative(this.root, join(this.dir, file))} (and narrow/${file})`);
+      this.checks.expect(
+        `${name}: fits a ${NARROW.width} px wide screen without sideways scrolling`,
+        overflow <= 0,
+        `${overflow} px too wide`,
+      );
+    } catch (err) {
+      this.checks.expect(`${name}: screenshot ${file} saved`, false, describeError(err));
+    }
+  }
+}
+
+/** How long a read waits for its element: the page has loaded by then, so a missing one should fail fast. */
+const READ_LIMIT_MS = 3_000;
+
+/** The visible text of `selector`, white space collapsed; null when there is no such element (the check then fails). */
+export async function textOf(page: Page, selector: string): Promise<string | null> {
+  try {
+    return (await page.locator(selector).innerText({ timeout: READ_LIMIT_MS })).replace(/\s+/g, ' ').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** The attribute `name` of `selector`; null when absent or when there is no such element. */
+export async function attributeOf(page: Page, selector: string, name: string): Promise<string | null> {
+  try {
+    return await page.locator(selector).getAttribute(name, { timeout: READ_LIMIT_MS });
+  } catch {
+    return null;
+  }
+}
