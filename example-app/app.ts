@@ -79,6 +79,10 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   app.get(STYLESHEET_PATH, (_req, res) => {
     res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET);
   });
+  // Browsers ask for it on their own; an empty answer keeps a 404 out of every first visit's console.
+  app.get('/favicon.ico', (_req, res) => {
+    res.status(204).set('Cache-Control', 'public, max-age=86400').end();
+  });
   app.use(sessionSetup.middleware);
   // After express-session, which reads its own cookie (csrf-csrf's advice).
   app.use(cookieParser());
