@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { parseBaseURL, positiveInteger } from '../http/connection-options.js';
 import { log } from '../log.js';
 import { isJsonContentType, parseJson, send, type IncomingResponse } from '../http/transport.js';
 import { badResponse, httpFailure, isTextPlain, transportFailure, UAUTH_CALL_LABELS, UAuthApiError, type UAuthEndpoint } from './errors.js';
@@ -84,9 +85,9 @@ export class UAuthClient {
     if (/[\u0000-\u001f\u007f]/.test(key)) throw new TypeError('UAuthClient: the organizationKey option contains control characters');
     this.organizationKey = key;
     this.apiKeyHeader = parseHeaderName(options.apiKeyHeader ?? UAUTH_DEFAULT_API_KEY_HEADER);
-    this.baseURL = parseBaseURL(options.baseURL ?? UAUTH_DEFAULT_BASE_URL);
-    this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
-    this.maxResponseBytes = positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes');
+    this.baseURL = parseBaseURL(options.baseURL ?? UAUTH_DEFAULT_BASE_URL, 'UAuthClient');
+    this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'UAuthClient', 'timeoutMs');
+    this.maxResponseBytes = positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'UAuthClient', 'maxResponseBytes');
     this.dispatcher = options.dispatcher;
     this.sessionURL = new URL(`${this.baseURL}/uauth/session`);
   }
@@ -198,27 +199,4 @@ function parseHeaderName(value: unknown): string {
   if (RESERVED_HEADERS.has(name))
     throw new TypeError(`UAuthClient: the apiKeyHeader option cannot be ${name}, a header the client sets itself`);
   return name;
-}
-
-function parseBaseURL(value: unknown): string {
-  if (typeof value !== 'string') throw new TypeError('UAuthClient: the baseURL option must be a string');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TypeError('UAuthClient: the baseURL option must be an absolute URL such as https://clientapi.example.com/api');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('UAuthClient: the baseURL option must be an http(s) URL');
-  if (url.username || url.password || url.search || url.hash) {
-    throw new TypeError('UAuthClient: the baseURL option must not carry userinfo, a query or a fragment');
-  }
-  return url.href.replace(/\/+$/, '');
-}
-
-function positiveInteger(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new TypeError(`UAuthClient: the ${name} option must be a positive integer`);
-  }
-  return value;
 }

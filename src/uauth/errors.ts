@@ -1,7 +1,7 @@
 import { isJsonContentType, parseJson, parseRetryAfter, TransportError, type IncomingResponse } from '../http/transport.js';
+import { cleanVendorText } from '../http/vendor-text.js';
 
 const MAX_RETRY_AFTER_SECONDS = 300;
-const MAX_VENDOR_TEXT = 300;
 
 /** Which UltrapassId call failed. */
 export type UAuthEndpoint = 'createSession' | 'getSession';
@@ -189,18 +189,6 @@ function vendorMessageOf(res: IncomingResponse, secrets: readonly string[]): str
     text = res.text;
   }
   return cleanVendorText(text, secrets);
-}
-
-/** Control characters folded to spaces, our secrets redacted, and the length capped. */
-export function cleanVendorText(value: unknown, secrets: readonly string[]): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  // Redacted before and after folding: a key holding a space could be rebuilt by folding one split by a line break.
-  let text = value;
-  for (const secret of secrets) if (secret !== '') text = text.split(secret).join('[redacted]');
-  text = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
-  for (const secret of secrets) if (secret !== '') text = text.split(secret).join('[redacted]');
-  if (text.length > MAX_VENDOR_TEXT) text = `${text.slice(0, MAX_VENDOR_TEXT)}…`;
-  return text === '' ? undefined : text;
 }
 
 /** `text/plain`, with or without parameters. */

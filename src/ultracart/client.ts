@@ -1,6 +1,8 @@
 import type { Dispatcher } from 'undici';
 import { log } from '../log.js';
 import { isJsonContentType, parseJson, parseRetryAfter, send, TransportError, type IncomingResponse } from '../http/transport.js';
+import { parseBaseURL, positiveInteger } from '../http/connection-options.js';
+import { cleanVendorText } from '../http/vendor-text.js';
 import { UltraCartApiError, type UltraCartEndpoint } from './errors.js';
 import { toUltraCartUser, type UltraCartUser } from './user.js';
 
@@ -9,7 +11,6 @@ export const API_VERSION = '2017-03-01';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
 const MAX_RETRY_AFTER_SECONDS = 300;
-const MAX_VENDOR_TEXT = 300;
 
 /** How to reach UltraCart and which application credential to use. */
 export interface UltraCartConnectionOptions {
@@ -83,9 +84,9 @@ export class UltraCartClient {
       throw new TypeError('UltraCartClient requires a simpleKey option (or an accessToken option)');
     }
     if (/[\r\n]/.test(credential)) throw new TypeError('UltraCartClient: the credential contains a line break');
-    this.baseURL = parseBaseURL(options.baseURL ?? DEFAULT_BASE_URL);
-    this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs');
-    this.maxResponseBytes = positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'maxResponseBytes');
+    this.baseURL = parseBaseURL(options.baseURL ?? DEFAULT_BASE_URL, 'UltraCartClient');
+    this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'UltraCartClient', 'timeoutMs');
+    this.maxResponseBytes = positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'UltraCartClient', 'maxResponseBytes');
     this.dispatcher = options.dispatcher;
     this.appSecret = credential;
     this.appJsonHeaders = {
@@ -315,21 +316,11 @@ interface VendorText {
 function vendorText(body: unknown, res: IncomingResponse, secrets: string[]): VendorText {
   const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
   const fields = error && typeof error === 'object' ? (error as Record<string, unknown>) : {};
-  const developerMessage = clean(fields.developer_message, secrets);
-  const userMessage = clean(fields.user_message, secrets);
-  const restError = clean(res.headers['uc-rest-error'], secrets);
+  const developerMessage = cleanVendorText(fields.developer_message, secrets);
+  const userMessage = cleanVendorText(fields.user_message, secrets);
+  const restError = cleanVendorText(res.headers['uc-rest-error'], secrets);
   const first = developerMessage ?? restError ?? userMessage;
   return { developerMessage, userMessage, restError, summary: first ? `: ${first}` : '' };
-}
-
-function clean(value: unknown, secrets: string[]): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  let text = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  for (const secret of secrets) {
-    if (secret.length >= 4) text = text.split(secret).join('[redacted]');
-  }
-  if (text.length > MAX_VENDOR_TEXT) text = `${text.slice(0, MAX_VENDOR_TEXT)}…`;
-  return text === '' ? undefined : text;
 }
 
 /** UltraCart's date-times are ISO-8601 in practice; anything unreadable becomes null. */
@@ -337,29 +328,4 @@ export function parseDateTime(value: unknown): Date | null {
   if (typeof value !== 'string' || value.length === 0 || value.length > 64) return null;
   const at = Date.parse(value);
   return Number.isNaN(at) ? null : new Date(at);
-}
-
-function parseBaseURL(value: unknown): string {
-  if (typeof value !== 'string') throw new TypeError('UltraCartClient: the baseURL option must be a string');
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TypeError('UltraCartClient: the baseURL option must be an absolute URL');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new TypeError('UltraCartClient: the baseURL option must be an http(s) URL');
-  }
-  if (url.username || url.password || url.search || url.hash) {
-    throw new TypeError('UltraCartClient: the baseURL option must not carry userinfo, a query or a fragment');
-  }
-  return url.href.replace(/\/+$/, '');
-}
-
-function positiveInteger(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
-    throw new TypeError(`UltraCartClient: the ${name} option must be a positive integer`);
-  }
-  return value;
 }
