@@ -121,6 +121,8 @@ export class UltraCartStrategy extends StrategyBase {
 
   /** Authorize leg: new state, `PUT /sso/authorize`, remember the state, send the browser to UltraCart. */
   private async startSignIn(req: Req, options: UltraCartAuthenticateOptions): Promise<void> {
+    // A misconfigured app (no session) should not spend an UltraCart call per attempt.
+    this.stateStore.ready?.(req);
     const returnTo = this.returnToFor(req, options);
     const state = createState();
     const authorization = await this.client.authorize(this.callbackURL, state);

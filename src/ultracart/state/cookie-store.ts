@@ -69,6 +69,10 @@ export class CookieStateStore implements StateStore {
     this.attributes = `; Path=${path}; HttpOnly; SameSite=Lax${options.secure === false ? '' : '; Secure'}`;
   }
 
+  ready(req: IncomingMessage): void {
+    if (!(req as WithResponse).res) throw new Error('CookieStateStore needs Express (req.res) to set its cookie');
+  }
+
   async save(req: IncomingMessage, pending: PendingSignIn): Promise<void> {
     const now = Date.now();
     const entries = this.read(req).filter((entry) => entry.e > now);

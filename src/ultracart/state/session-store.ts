@@ -29,6 +29,10 @@ export class SessionStateStore implements StateStore {
     this.maxPending = max;
   }
 
+  ready(req: IncomingMessage): void {
+    sessionOf(req);
+  }
+
   async save(req: IncomingMessage, pending: PendingSignIn): Promise<void> {
     const session = sessionOf(req);
     const now = Date.now();

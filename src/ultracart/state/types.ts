@@ -26,6 +26,8 @@ export interface TakeResult {
  * too. Comparisons must be constant-time.
  */
 export interface StateStore {
+  /** Optional: throws when nothing could be saved for this request (no session), before any call to UltraCart. */
+  ready?(req: IncomingMessage): void;
   save(req: IncomingMessage, pending: PendingSignIn): Promise<void>;
   take(req: IncomingMessage, state: string | undefined): Promise<TakeResult>;
 }
