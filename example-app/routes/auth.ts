@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthenticateOptions } from 'passport';
 import { safeReturnTo, type UltraCartAuthenticateOptions, type UltraCartAuthInfo } from 'passport-ultracart';
 import { sendPage, type AppContext } from '../context.js';
@@ -20,10 +20,15 @@ export function authRoutes(ctx: AppContext, passport: PassportInstance, signInLi
     passport.authenticate('ultracart', options)(req, res, next);
   });
 
+  const sessionIdAtStart = new WeakMap<Request, string>();
   router.get(
     CALLBACK_PATH,
+    (req: Request, _res: Response, next: NextFunction) => {
+      sessionIdAtStart.set(req, req.sessionID);
+      next();
+    },
     passport.authenticate('ultracart', { failureRedirect: FAILURE_PATH, failureMessage: true }),
-    (req, res, next) => {
+    (req: Request, res: Response, next: NextFunction) => {
       const info = req.authInfo as UltraCartAuthInfo | undefined;
       const keyExpiry = info?.expiresAt ? new Date(info.expiresAt).getTime() - Date.now() : Infinity;
       // The session must not outlive the simple key it holds.
@@ -35,6 +40,7 @@ export function authRoutes(ctx: AppContext, passport: PassportInstance, signInLi
         res.redirect(302, safeReturnTo(info?.returnTo) ?? '/profile');
       });
     },
+    discardRenewedSession(sessionIdAtStart),
   );
 
   router.get(FAILURE_PATH, (req, res) => {
@@ -46,4 +52,18 @@ export function authRoutes(ctx: AppContext, passport: PassportInstance, signInLi
   });
 
   return router;
+}
+
+/**
+ * On an error after passport renewed the session (a store failing mid-sign-in), drops the renewed
+ * session before the error page is sent. Otherwise express-session saves it again when the page
+ * ends, since its id changed, and sets its cookie: a store that failed only once would leave the
+ * user signed in behind the error page (threat model case 18).
+ */
+function discardRenewedSession(sessionIdAtStart: WeakMap<Request, string>): ErrorRequestHandler {
+  return (err: unknown, req, _res, next) => {
+    if (!req.session || req.sessionID === sessionIdAtStart.get(req)) return next(err);
+    // destroy() drops req.session at once, so no cookie is set even if the store fails again.
+    req.session.destroy(() => next(err));
+  };
 }

@@ -63,8 +63,8 @@ export function verifyRoutes(ctx: AppContext, verifyLimit: RequestHandler): Rout
     // The workflow read back must be the one we started, not whatever the returned id points at.
     if (session.workflowKey.toLowerCase() !== check.workflowKey.toLowerCase()) return refuse(ctx, res, 'workflow');
     req.session.verification = { workflowKey: session.workflowKey, policyId: session.policyId, verifiedAt: new Date().toISOString() };
-    // Redirected, so the address bar and history keep no session id.
-    res.redirect(303, VERIFY_RESULT_PATH);
+    // Redirected, so the address bar and history keep no session id; no-store as for the UltraCart callback.
+    res.set('Cache-Control', 'no-store').redirect(303, VERIFY_RESULT_PATH);
   });
 
   router.get(VERIFY_RESULT_PATH, requireUser, (req, res) => {
