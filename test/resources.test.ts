@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { Agent } from 'undici';
 import { CookieStateStore } from '../src/index.js';
 import { startHarness, type Harness } from './support/harness.js';
+import { pool } from './support/pool.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -14,19 +15,6 @@ function settledHeap(): number {
   gc();
   gc();
   return process.memoryUsage().heapUsed;
-}
-
-/** Runs `total` tasks with at most `concurrency` in flight. */
-async function pool(total: number, concurrency: number, task: () => Promise<void>): Promise<void> {
-  let started = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (started < total) {
-        started += 1;
-        await task();
-      }
-    }),
-  );
 }
 
 describe('resources under abandoned sign-ins', function () {

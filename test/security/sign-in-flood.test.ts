@@ -4,23 +4,11 @@ import { expect } from 'chai';
 import { Agent, request } from 'undici';
 import type { BoundedMemoryStore } from '../../example-app/session-store.js';
 import { startExample, type Example } from '../example-app/support.js';
+import { pool } from '../support/pool.js';
 
 const FLOOD = 10_000;
 /** The example app's default RATE_LIMIT_PER_MINUTE. */
 const LIMIT = 20;
-
-/** Runs `total` tasks with at most `concurrency` in flight. */
-async function pool(total: number, concurrency: number, task: () => Promise<void>): Promise<void> {
-  let started = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (started < total) {
-        started += 1;
-        await task();
-      }
-    }),
-  );
-}
 
 /** Case 49: one IP opening the sign-in route 10,000 times, each a would-be PUT /sso/authorize. */
 describe('case 49: a flood of sign-ins from one IP against the example app', function () {
