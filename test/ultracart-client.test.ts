@@ -195,24 +195,49 @@ describe('UltraCartClient used directly', () => {
       expect(err).to.include({ code: 'ULTRACART_TIMEOUT', status: 504, endpoint: 'token' });
     });
 
-    it('reports a body that keeps trickling past timeoutMs as ULTRACART_TIMEOUT, though each byte arrives in time', async () => {
-      const server = createServer((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.write('{"simple_key":"');
-        const timer = setInterval(() => res.write('k'), 50);
-        res.on('close', () => clearInterval(timer));
+    for (const declared of [false, true]) {
+      const how = declared ? 'with a declared Content-Length' : 'without a Content-Length';
+      it(`reports a body that keeps trickling past timeoutMs ${how} as ULTRACART_TIMEOUT, though each byte arrives in time`, async () => {
+        const server = createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json', ...(declared && { 'content-length': '4000' }) });
+          res.write('{"simple_key":"');
+          const timer = setInterval(() => res.write('k'), 50);
+          res.on('close', () => clearInterval(timer));
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        try {
+          const { port } = server.address() as AddressInfo;
+          const slow = new UltraCartClient({ simpleKey: 'app-key-0001', baseURL: `http://127.0.0.1:${port}/rest/v2`, timeoutMs: 300 });
+          const err = await rejectionOf(slow.token('code-0123456789'));
+          expect(err).to.include({ code: 'ULTRACART_TIMEOUT', status: 504 });
+        } finally {
+          server.closeAllConnections();
+          await new Promise((resolve) => server.close(resolve));
+        }
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      try {
-        const { port } = server.address() as AddressInfo;
-        const slow = new UltraCartClient({ simpleKey: 'app-key-0001', baseURL: `http://127.0.0.1:${port}/rest/v2`, timeoutMs: 300 });
-        const err = await rejectionOf(slow.token('code-0123456789'));
-        expect(err).to.include({ code: 'ULTRACART_TIMEOUT', status: 504 });
-      } finally {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-      }
-    });
+    }
+
+    for (const declared of [false, true]) {
+      const how = declared ? 'with a declared Content-Length' : 'without a Content-Length';
+      it(`reports a connection dropped halfway through a body ${how} as ULTRACART_UNAVAILABLE with status 502`, async () => {
+        const server = createServer((_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json', ...(declared && { 'content-length': '400' }) });
+          res.write('{"simple_key":"k-0123456789');
+          setTimeout(() => res.socket?.destroy(), 20);
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        try {
+          const { port } = server.address() as AddressInfo;
+          const dropping = new UltraCartClient({ simpleKey: 'app-key-0001', baseURL: `http://127.0.0.1:${port}/rest/v2` });
+          const err = await rejectionOf(dropping.token('code-0123456789'));
+          expect(err).to.include({ code: 'ULTRACART_UNAVAILABLE', status: 502, endpoint: 'token' });
+          expect(err.message).to.not.include('k-0123456789');
+        } finally {
+          server.closeAllConnections();
+          await new Promise((resolve) => server.close(resolve));
+        }
+      });
+    }
 
     it('reports a refused connection as ULTRACART_UNAVAILABLE with status 502', async () => {
       const closed = await startUltraCartEmulator();

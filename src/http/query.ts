@@ -11,7 +11,9 @@ type Query = Record<string, unknown>;
  * parsed here with the same array behaviour.
  */
 export function queryOf(req: IncomingMessage & { query?: unknown }): Query {
-  if (req.query && typeof req.query === 'object') return req.query as Query;
+  // Read once: in Express 5 `req.query` is a getter that parses the query string on every read.
+  const parsed = req.query;
+  if (parsed && typeof parsed === 'object') return parsed as Query;
   const out: Query = Object.create(null) as Query;
   const search = new URL(req.url ?? '/', 'http://request.invalid').searchParams;
   for (const name of new Set(search.keys())) {

@@ -28,9 +28,10 @@ export function checkRedirectTarget(value: unknown, policy: RedirectPolicy): Red
     return { ok: false, reason: 'not an absolute URL' };
   }
   if (url.username || url.password) return { ok: false, reason: 'carries userinfo' };
-  const plainHttpAllowed = url.protocol === 'http:' && url.origin === policy.plainHttpOrigin;
-  if (url.protocol !== 'https:' && !plainHttpAllowed) return { ok: false, reason: `scheme ${url.protocol} is not https` };
-  if (!policy.allowedOrigins.has(url.origin)) return { ok: false, reason: `origin ${url.origin} is not allowed` };
+  const { protocol, origin } = url;
+  const plainHttpAllowed = protocol === 'http:' && origin === policy.plainHttpOrigin;
+  if (protocol !== 'https:' && !plainHttpAllowed) return { ok: false, reason: `scheme ${protocol} is not https` };
+  if (!policy.allowedOrigins.has(origin)) return { ok: false, reason: `origin ${origin} is not allowed` };
   return { ok: true, url: url.href };
 }
 

@@ -299,9 +299,17 @@ function isSignedIn(req: Req): boolean {
   return req.user !== undefined && req.user !== null;
 }
 
+/** A path the URL parser would hand back unchanged: no escapes, dots, backslashes or empty segments. */
+const PLAIN_PATH = /^\/(?:[\w~!$&'()*+,;=:@-]+\/?)*$/;
+
 function pathnameOf(req: Req): string | undefined {
+  const target = req.originalUrl ?? req.url ?? '/';
+  const end = target.search(/[?#]/);
+  const raw = end === -1 ? target : target.slice(0, end);
+  // A plain absolute path is its own pathname; parsing it costs more than the whole check.
+  if (PLAIN_PATH.test(raw)) return raw;
   try {
-    return new URL(req.originalUrl ?? req.url ?? '/', 'http://request.invalid').pathname;
+    return new URL(target, 'http://request.invalid').pathname;
   } catch {
     return undefined;
   }

@@ -70,8 +70,8 @@ export function toUltraCartUser(body: unknown): UltraCartUser | undefined {
   if (!isRecord(body)) return undefined;
   const userId = toUserId(body.user_id);
   if (userId === undefined) return undefined;
-  const user: Record<string, unknown> = { user_id: userId, ...pick(body, SCALARS) };
-  for (const [key, shape] of Object.entries(LISTS)) {
+  const user = pick(body, SCALAR_FIELDS, { user_id: userId });
+  for (const [key, shape] of LIST_FIELDS) {
     const list = body[key];
     if (Array.isArray(list))
       user[key] = list
@@ -100,9 +100,13 @@ function toUserId(value: unknown): number | undefined {
   return undefined;
 }
 
-function pick(source: Record<string, unknown>, shape: Shape): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, type] of Object.entries(shape)) {
+type Fields = ReadonlyArray<readonly [string, Shape[string]]>;
+// Listed once at load rather than on every sign-in.
+const SCALAR_FIELDS: Fields = Object.entries(SCALARS);
+const LIST_FIELDS = Object.entries(LISTS).map(([key, shape]) => [key, Object.entries(shape) as Fields] as const);
+
+function pick(source: Record<string, unknown>, fields: Fields, out: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [key, type] of fields) {
     const value = source[key];
     if (type === 'string[]') {
       if (Array.isArray(value)) out[key] = value.filter((v): v is string => typeof v === 'string').slice(0, MAX_LIST_LENGTH);
