@@ -8,7 +8,7 @@ import {
   type UltraCartEmulator,
 } from 'passport-ultracart/testing';
 import { csrfTokenIn } from '../example-app/support.js';
-import { startAppProcess } from './app-process.js';
+import { spawnExampleApp } from '../support/example-app-process.js';
 import { Browser, pathOf, unsignedSessionId } from './support.js';
 
 /**
@@ -172,7 +172,7 @@ async function auditRun(debug: string): Promise<AppRun> {
   secrets.add('the UltraCart app key', appKey);
   secrets.add('the UltrapassId organization key', organizationKey);
   secrets.add('the session secret', sessionSecret);
-  const app = startAppProcess({
+  const app = spawnExampleApp({
     PORT: '0',
     DEBUG: debug,
     DEBUG_COLORS: 'no',
@@ -187,10 +187,12 @@ async function auditRun(debug: string): Promise<AppRun> {
     UPID_ALLOWED_REDIRECT_ORIGINS: upid.origin,
   });
   try {
-    const port = await app.port;
+    // Either start-up line: on emulators ("open http://127.0.0.1:N/") or on real-vendor settings.
+    const started = await app.waitFor(/listening on port (\d+)|open http:\/\/127\.0\.0\.1:(\d+)\//);
+    const port = Number(started[1] ?? started[2]);
     await driveFlows(`http://127.0.0.1:${port}`, ultracart, upid, secrets);
     await app.stop();
-    return { stdout: app.stdout, stderr: app.stderr, secrets };
+    return { stdout: app.stdout(), stderr: app.stderr(), secrets };
   } finally {
     await app.stop();
     await ultracart.close();
