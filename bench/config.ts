@@ -2,11 +2,14 @@
 export interface BenchConfig {
   /** Browsers signing in at once. `--concurrency` / `BENCH_CONCURRENCY`, default 32. */
   concurrency: number;
-  /** Length of each measured round. `--duration` (seconds) / `BENCH_DURATION`, default 5. */
+  /** Length of each measured round. `--duration` (seconds) / `BENCH_DURATION`, default 3. */
   durationS: number;
-  /** Measured rounds per contender and latency. `--rounds` / `BENCH_ROUNDS`, default 3. */
+  /** Measured rounds per contender and latency. `--rounds` / `BENCH_ROUNDS`, default 5: ratios are paired by round, so more short rounds beat a few long ones. */
   rounds: number;
-  /** Unmeasured warm-up per contender and latency. `--warmup` (seconds) / `BENCH_WARMUP`, default 1. */
+  /**
+   * Unmeasured warm-up per contender and latency. `--warmup` (seconds) / `BENCH_WARMUP`, default 4: with
+   * 1 s, the apps were still reaching V8's optimising tiers in the first measured rounds on a busy 2-core machine.
+   */
   warmupS: number;
   /** Upstream latencies to measure at. `--latencies 0,20` / `BENCH_LATENCIES`, default 0 and 20 ms. */
   latencies: number[];
@@ -20,9 +23,9 @@ export interface BenchConfig {
 
 const FLAGS = {
   concurrency: ['--concurrency', 'BENCH_CONCURRENCY', '32'],
-  durationS: ['--duration', 'BENCH_DURATION', '5'],
-  rounds: ['--rounds', 'BENCH_ROUNDS', '3'],
-  warmupS: ['--warmup', 'BENCH_WARMUP', '1'],
+  durationS: ['--duration', 'BENCH_DURATION', '3'],
+  rounds: ['--rounds', 'BENCH_ROUNDS', '5'],
+  warmupS: ['--warmup', 'BENCH_WARMUP', '4'],
   latencies: ['--latencies', 'BENCH_LATENCIES', '0,20'],
   poolSize: ['--pool', 'BENCH_POOL', ''],
 } as const;

@@ -11,11 +11,12 @@ import { BrowserPools } from './load/browsers.js';
 import type { FlowTarget } from './load/flow.js';
 import { runRound } from './load/round.js';
 import { control, startChild, stopAll, type Child } from './processes.js';
-import { FLOOR, OAUTH2, PACKAGE, renderReport, summarise, type ContenderName, type MeasuredRound } from './report.js';
+import { FLOOR, FLOOR_PASSPORT, OAUTH2, PACKAGE, renderReport, summarise, type ContenderName, type MeasuredRound } from './report.js';
 
 const CONTENDERS: Array<{ name: ContenderName; file: string }> = [
   { name: PACKAGE, file: './contenders/passport-ultracart.ts' },
   { name: FLOOR, file: './contenders/floor.ts' },
+  { name: FLOOR_PASSPORT, file: './contenders/floor-passport.ts' },
   { name: OAUTH2, file: './contenders/passport-oauth2.ts' },
 ];
 
