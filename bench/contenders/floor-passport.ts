@@ -6,10 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { Passport } from 'passport';
 import { Strategy } from 'passport-strategy';
 import { Pool } from 'undici';
-import { PACKAGE_POOL_SIZE, ROUTES, serveContender, type BenchUser } from './serve.js';
+import { PACKAGE_POOL_SIZE, mountPassport, serveContender, type BenchUser } from './serve.js';
 
 const API_VERSION = '2017-03-01';
 
@@ -77,12 +76,5 @@ await serveContender((app, { callbackURL, upstream, poolSize }) => {
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 30_000,
   });
-  const passport = new Passport();
-  passport.use(new FloorStrategy(pool, base.pathname, upstream.appKey, callbackURL));
-  passport.serializeUser((user, done) => done(null, user));
-  passport.deserializeUser((user: Express.User, done) => done(null, user));
-  app.use(passport.initialize());
-  app.use(passport.session());
-  app.get(ROUTES.signIn, passport.authenticate('floor'));
-  app.get(ROUTES.callback, passport.authenticate('floor'), (_req, res) => res.redirect(ROUTES.success));
+  mountPassport(app, new FloorStrategy(pool, base.pathname, upstream.appKey, callbackURL));
 });

@@ -3,9 +3,8 @@
  * code -> token, token -> profile) against the dialect in the emulator process, with its defaults
  * (node-oauth over Node's global keep-alive agent).
  */
-import { Passport } from 'passport';
 import OAuth2Strategy from 'passport-oauth2';
-import { ROUTES, serveContender, type BenchUser } from './serve.js';
+import { mountPassport, serveContender, type BenchUser } from './serve.js';
 
 interface DialectUser {
   user_id: number;
@@ -39,9 +38,9 @@ class DialectStrategy extends OAuth2Strategy {
 }
 
 await serveContender((app, { callbackURL, upstream }) => {
-  const passport = new Passport();
   const base = upstream.oauth2Origin;
-  passport.use(
+  mountPassport(
+    app,
     new DialectStrategy(
       {
         authorizationURL: `${base}/oauth2/authorize`,
@@ -54,10 +53,4 @@ await serveContender((app, { callbackURL, upstream }) => {
       `${base}/oauth2/userinfo`,
     ),
   );
-  passport.serializeUser((user, done) => done(null, user));
-  passport.deserializeUser((user: Express.User, done) => done(null, user));
-  app.use(passport.initialize());
-  app.use(passport.session());
-  app.get(ROUTES.signIn, passport.authenticate('dialect'));
-  app.get(ROUTES.callback, passport.authenticate('dialect'), (_req, res) => res.redirect(ROUTES.success));
 });

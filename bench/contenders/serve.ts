@@ -2,6 +2,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
+import { Passport, type Strategy } from 'passport';
 import session from 'express-session';
 import { DEFAULT_CONNECTIONS_PER_ORIGIN } from '../../src/http/transport.js';
 import { answerControl, exitWithParent, sendToParent, type UpstreamAddresses } from '../ipc.js';
@@ -63,6 +64,22 @@ export async function serveContender(mount: (app: express.Express, context: Cont
     return { peakSockets };
   });
   sendToParent({ type: 'ready', url: origin });
+}
+
+/**
+ * Passport as a user sets it up for a sign-in strategy: the whole user in the session,
+ * `initialize()` and `session()` on every request, and the strategy on the sign-in and callback
+ * routes. Shared by every Passport contender, so they differ only in their strategy.
+ */
+export function mountPassport(app: express.Express, strategy: Strategy & { name: string }): void {
+  const passport = new Passport();
+  passport.use(strategy);
+  passport.serializeUser((user, done) => done(null, user));
+  passport.deserializeUser((user: Express.User, done) => done(null, user));
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.get(ROUTES.signIn, passport.authenticate(strategy.name));
+  app.get(ROUTES.callback, passport.authenticate(strategy.name), (_req, res) => res.redirect(ROUTES.success));
 }
 
 /** What every contender keeps in the session for a signed-in user. */
