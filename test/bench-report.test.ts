@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { commandLine, readConfig } from '../bench/config.js';
+import { pairedRatio } from '../bench/report.js';
+
+describe('the benchmark’s arithmetic', () => {
+  describe('pairedRatio', () => {
+    it('is the median of the ratios within each round, not the ratio of the totals', () => {
+      // The second round ran on a slow spell for both; the whole-run totals would give 0.67x.
+      expect(pairedRatio([90, 30, 95], [100, 60, 100])).to.equal(0.9);
+    });
+
+    it('ignores a round where the second contender completed nothing', () => {
+      expect(pairedRatio([90, 50, 80], [100, 0, 100])).to.equal(0.8);
+    });
+
+    it('is NaN when there is no round to compare', () => {
+      expect(pairedRatio([], [])).to.be.NaN;
+    });
+  });
+
+  describe('readConfig', () => {
+    it('defaults to 32 browsers, 5 rounds of 3 s after 4 s of warm-up, at 0 and 20 ms', () => {
+      expect(readConfig([], {})).to.deep.equal({
+        concurrency: 32,
+        durationS: 3,
+        rounds: 5,
+        warmupS: 4,
+        latencies: [0, 20],
+        poolSize: undefined,
+      });
+    });
+
+    it('lets a flag win over its environment variable', () => {
+      const config = readConfig(['--rounds', '7', '--latencies=5'], { BENCH_ROUNDS: '2', BENCH_CONCURRENCY: '8' });
+      expect(config).to.include({ rounds: 7, concurrency: 8 });
+      expect(config.latencies).to.deep.equal([5]);
+    });
+
+    it('names the flag it cannot read', () => {
+      expect(() => readConfig(['--concurrency', 'many'], {})).to.throw('--concurrency must be a number >= 1');
+      expect(() => readConfig(['--latencies', '0,-3'], {})).to.throw('--latencies must be a list like 0,20');
+    });
+
+    it('prints the command that reproduces a run', () => {
+      expect(commandLine(['--rounds', '7'], { BENCH_CONCURRENCY: '8' })).to.equal('BENCH_CONCURRENCY=8 npm run bench -- --rounds 7');
+    });
+  });
+});
