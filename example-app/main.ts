@@ -2,8 +2,8 @@
  * `npm start`: the example app, on emulators unless real-vendor settings are given.
  *
  * Each vendor whose variables are absent is replaced by its emulator from
- * `passport-ultracart/testing`, started on loopback beside the app; see the README's
- * configuration table for the variables.
+ * `passport-ultracart/testing`, started on loopback beside the app; see the configuration
+ * table in docs/example-app.md for the variables.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
