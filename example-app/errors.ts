@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { UAuthApiError, UltraCartApiError } from 'passport-ultracart';
+import { UAuthApiError, UltraCartApiError, UsedStatesUnavailableError } from 'passport-ultracart';
 import { sendPage, type AppContext } from './context.js';
 import { problemPage, type ProblemInput } from './views/problem.js';
 
@@ -48,6 +48,16 @@ function describe(err: unknown): Described {
       };
     }
     return vendor('UltrapassId', 'uauth', err.status, err.retryAfter);
+  }
+  if (err instanceof UsedStatesUnavailableError) {
+    return {
+      status: 503,
+      kind: 'sign-in-unavailable',
+      title: 'Sign-in is unavailable for a moment',
+      explanation: 'This site could not check your sign-in safely just now, so it did not sign you in. Wait a moment, then sign in again.',
+      next: { href: '/auth/ultracart', label: 'Sign in again', id: 'sign-in-again' },
+      retryAfter: 5,
+    };
   }
   if (codeOf(err) === 'EBADCSRFTOKEN') {
     return {

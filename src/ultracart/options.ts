@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { UltraCartConnectionOptions } from './client.js';
+import type { UsedStateLedger } from '../state/used-states.js';
 import type { StateStore } from './state/types.js';
 import type { UltraCartProfile } from './user.js';
 
@@ -40,6 +41,12 @@ export interface BaseStrategyOptions extends UltraCartConnectionOptions {
   allowedRedirectOrigins?: string[];
   /** Where pending sign-ins are kept. Default: a `SessionStateStore` in `req.session`. */
   stateStore?: StateStore;
+  /**
+   * Where used states are recorded, so each is honoured once. Default: one in-memory ledger shared
+   * by every strategy of the process. Behind a load balancer, give every instance the same shared
+   * ledger (a `RedisUsedStateLedger`); if it cannot be reached the callback fails with a 503.
+   */
+  usedStates?: UsedStateLedger;
   /** Longest time between the authorize leg and the callback. Default and maximum 10 minutes. */
   stateTtlMs?: number;
   /**

@@ -18,7 +18,8 @@ import {
   type VerifyFunction,
   type VerifyFunctionWithRequest,
 } from './options.js';
-import { ConsumedStates } from './state/consumed-states.js';
+import { UsedStatesUnavailableError } from '../state/errors.js';
+import { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from '../state/used-states.js';
 import { SessionStateStore } from './state/session-store.js';
 import { createState, looksLikeState } from './state/state-value.js';
 import type { PendingSignIn, StateStore } from './state/types.js';
@@ -73,7 +74,9 @@ export class UltraCartStrategy extends StrategyBase {
   private readonly stateTtlMs: number;
   private readonly lockToIp: boolean;
   private readonly returnToParam: string | undefined;
-  private readonly consumed = new ConsumedStates();
+  private readonly usedStates: UsedStateLedger;
+  /** The in-memory ledger answers synchronously; set when that is the one in use. */
+  private readonly memoryUsedStates: MemoryUsedStateLedger | undefined;
 
   constructor(options: StrategyOptions, verify: VerifyFunction);
   constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
@@ -96,6 +99,11 @@ export class UltraCartStrategy extends StrategyBase {
     if (typeof this.stateStore.save !== 'function' || typeof this.stateStore.take !== 'function') {
       throw new TypeError('UltraCartStrategy: the stateStore option must have save() and take() methods');
     }
+    this.usedStates = options.usedStates ?? processUsedStates;
+    if (!this.usedStates || typeof this.usedStates.claim !== 'function') {
+      throw new TypeError('UltraCartStrategy: the usedStates option must have a claim() method');
+    }
+    this.memoryUsedStates = this.usedStates instanceof MemoryUsedStateLedger ? this.usedStates : undefined;
     const apiOrigin = new URL(this.client.baseURL).origin;
     const allowed = options.allowedRedirectOrigins ?? [new URL(DEFAULT_BASE_URL).origin, apiOrigin];
     if (!Array.isArray(allowed) || allowed.length === 0) {
@@ -167,7 +175,8 @@ export class UltraCartStrategy extends StrategyBase {
       return this.refuse(hadPending ? 'stateMismatch' : 'noPendingSignIn', 403);
     }
     if (pending.expiresAt <= Date.now()) return this.refuse('expired', 403);
-    if (!this.consumed.claim(pending.state, pending.expiresAt)) return this.refuse('alreadyUsed', 403);
+    const claimed = this.memoryUsedStates?.claimNow(pending.state, pending.expiresAt) ?? (await this.claim(pending));
+    if (!claimed) return this.refuse('alreadyUsed', 403);
 
     if (hasParam(query, 'error')) {
       const error = readParam(query, 'error');
@@ -220,6 +229,19 @@ export class UltraCartStrategy extends StrategyBase {
     const authInfo: UltraCartAuthInfo = { ...info, expiresAt: token.expiresAt };
     if (pending.returnTo !== undefined) authInfo.returnTo = pending.returnTo;
     this.success(user, authInfo);
+  }
+
+  /** Asks a shared ledger; one that cannot answer fails the sign-in closed, before any call to UltraCart. */
+  private async claim(pending: PendingSignIn): Promise<boolean> {
+    let claimed: unknown;
+    try {
+      claimed = await this.usedStates.claim(pending.state, pending.expiresAt);
+    } catch (err) {
+      log.strategy('used-state ledger unavailable: refusing the sign-in');
+      throw err instanceof UsedStatesUnavailableError ? err : new UsedStatesUnavailableError(undefined, err);
+    }
+    // Only a plain true counts: a ledger answering something else must not let a replay through.
+    return claimed === true;
   }
 
   /** Why a freshly issued key must not be used, if it must not. */

@@ -29,6 +29,8 @@ export interface HarnessOptions {
   sessionStore?: session.Store;
   /** express-session's cookie options, e.g. `{ secure: true }`. */
   sessionCookie?: session.CookieOptions;
+  /** Build a new strategy for every request, as an app with one strategy per merchant would. */
+  strategyPerRequest?: boolean;
 }
 
 export interface Harness {
@@ -51,10 +53,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const callbackURL = `http://localhost${CALLBACK_PATH}`;
   const verify: VerifyFunction =
     options.verify ?? ((simpleKey, token, profile, done) => done(null, { id: profile.id, login: profile.username, simpleKey }));
-  const strategy = new UltraCartStrategy(
-    { callbackURL, baseURL: emulator.url, simpleKey: emulator.appKey, ...options.strategy } as StrategyOptions,
-    verify,
-  );
+  const newStrategy = (): UltraCartStrategy =>
+    new UltraCartStrategy(
+      { callbackURL, baseURL: emulator.url, simpleKey: emulator.appKey, ...options.strategy } as StrategyOptions,
+      verify,
+    );
+  const strategy = newStrategy();
+  const strategyFor = (): string | UltraCartStrategy => (options.strategyPerRequest ? newStrategy() : 'ultracart');
 
   const passport = options.passport06 ? new Passport06() : new Passport();
   passport.use(strategy as never);
@@ -82,12 +87,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   app.get('/login', (req, res, next) => {
     const returnTo = typeof req.query.returnTo === 'string' ? req.query.returnTo : undefined;
     const options: UltraCartAuthenticateOptions = { returnTo };
-    passport.authenticate('ultracart', options)(req, res, next);
+    passport.authenticate(strategyFor() as never, options)(req, res, next);
   });
-  app.get(CALLBACK_PATH, passport.authenticate('ultracart', { failureMessage: true }), (req, res) => {
-    const info = req.authInfo as { returnTo?: string } | undefined;
-    res.redirect(info?.returnTo ?? '/me');
-  });
+  app.get(
+    CALLBACK_PATH,
+    (req, res, next) => passport.authenticate(strategyFor() as never, { failureMessage: true })(req, res, next),
+    (req, res) => {
+      const info = req.authInfo as { returnTo?: string } | undefined;
+      res.redirect(info?.returnTo ?? '/me');
+    },
+  );
   app.get('/me', (req, res) => {
     const messages = (req.session as unknown as { messages?: string[] } | undefined)?.messages;
     res.json({ user: req.user ?? null, sessionID: req.sessionID ?? null, messages: messages ?? [] });
