@@ -227,7 +227,9 @@ export class UltraCartStrategy extends StrategyBase {
     }
     log.strategy('callback leg: signed in');
     const authInfo: UltraCartAuthInfo = { ...info, expiresAt: token.expiresAt };
-    if (pending.returnTo !== undefined) authInfo.returnTo = pending.returnTo;
+    // Checked again on the way out: a state store hands back whatever was saved, and this becomes a Location.
+    const returnTo = safeReturnTo(pending.returnTo);
+    if (returnTo !== undefined) authInfo.returnTo = returnTo;
     this.success(user, authInfo);
   }
 

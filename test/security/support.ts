@@ -73,6 +73,8 @@ export interface RawResponse {
   headers: Map<string, string[]>;
   /** Everything before the body, as received. */
   head: string;
+  /** Everything after it, as received (chunk sizes included, if the server chunked it). */
+  body: string;
 }
 
 /**
@@ -102,7 +104,8 @@ export function rawGet(port: number, requestTarget: string, headers: Record<stri
         const name = line.slice(0, colon).trim().toLowerCase();
         headers.set(name, [...(headers.get(name) ?? []), line.slice(colon + 1).trim()]);
       }
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, head });
+      const body = end === -1 ? '' : text.slice(end + 4);
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, head, body });
     });
     // Not end(): a half-closed socket makes Node's server abort a request still being handled.
     // `Connection: close` has the server close the socket once it has answered.
