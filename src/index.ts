@@ -25,6 +25,7 @@ export type { StateStore, PendingSignIn, TakeResult } from './ultracart/state/ty
 export { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from './state/used-states.js';
 export { UsedStatesUnavailableError } from './state/errors.js';
 export { SessionRequiredError } from './errors.js';
+export { PassportUltraCartError, type PassportUltraCartErrorOptions } from './http/errors.js';
 export {
   uauth,
   UAUTH_DEFAULT_REDIRECT_ORIGIN,

@@ -202,6 +202,8 @@ describe('UAuthClient', () => {
         code: 'UAUTH_CONFIGURATION',
         endpoint: 'createSession',
         status: 500,
+        statusCode: 500,
+        expose: false,
         upstreamStatus: 409,
         vendorMessage: 'Workflow not valid for this Organization',
       });

@@ -1,7 +1,7 @@
-import { isJsonContentType, parseJson, parseRetryAfter, TransportError, type IncomingResponse } from '../http/transport.js';
+import { PassportUltraCartError } from '../http/errors.js';
+import { isJsonContentType, parseJson, TransportError, type IncomingResponse } from '../http/transport.js';
+import { judgeUpstreamStatus, type StatusRules, type UpstreamMeaning } from '../http/upstream-status.js';
 import { cleanVendorText } from '../http/vendor-text.js';
-
-const MAX_RETRY_AFTER_SECONDS = 300;
 
 /** Which UltrapassId call failed. */
 export type UAuthEndpoint = 'createSession' | 'getSession';
@@ -22,29 +22,31 @@ export type UAuthErrorCode =
   /** Any other 4xx. */
   | 'UAUTH_HTTP_ERROR';
 
+/** How a {@link UAuthApiError} is built. */
 export interface UAuthApiErrorDetails {
   code: UAuthErrorCode;
   endpoint: UAuthEndpoint;
   /** The HTTP status the application should answer with. */
   status: number;
   /** The status UltrapassId answered with, when it answered. */
-  upstreamStatus?: number;
+  upstreamStatus?: number | undefined;
   /** UltrapassId's own text, already cleaned, capped and redacted. */
-  vendorMessage?: string;
+  vendorMessage?: string | undefined;
   /** Seconds to wait before trying again, from UltrapassId's `Retry-After`, capped. */
-  retryAfter?: number;
-  response?: IncomingResponse;
+  retryAfter?: number | undefined;
+  response?: IncomingResponse | undefined;
+  cause?: unknown;
 }
 
 /**
  * A failed call to UltrapassId, or a response the middleware refused to act on.
  *
- * `status` is what the app should answer: 500 for a configuration fault (a workflow key or
- * organization key UltrapassId refused), 502 for a bad or failed upstream answer, 503 when
- * UltrapassId is rate limiting or unavailable (see `retryAfter`), 504 on timeout. The vendor's
- * plain-string error body is in `vendorMessage`, with the organization key redacted. The raw
- * response is a non-enumerable `response`, so `JSON.stringify(err)` and loggers that walk own
- * properties do not print it.
+ * `status` (and `statusCode`) is what the app should answer: 500 for a configuration fault (a
+ * workflow key or organization key UltrapassId refused), 400 for a session id it does not know,
+ * 502 for a bad or failed upstream answer, 503 when UltrapassId is rate limiting or unavailable
+ * (see `retryAfter`), 504 on timeout. The vendor's plain-string error body is in `vendorMessage`,
+ * with the organization key redacted. The raw response is a non-enumerable `response`, so
+ * `JSON.stringify(err)` and loggers that walk own properties do not print it.
  *
  * @example
  * app.use((err, req, res, next) => {
@@ -52,30 +54,23 @@ export interface UAuthApiErrorDetails {
  *   next(err);
  * });
  */
-export class UAuthApiError extends Error {
-  readonly code: UAuthErrorCode;
+export class UAuthApiError extends PassportUltraCartError<UAuthErrorCode> {
+  /** Which of the two calls failed. */
   readonly endpoint: UAuthEndpoint;
-  readonly status: number;
+  /** The status UltrapassId answered with, or undefined when no answer came. */
   readonly upstreamStatus: number | undefined;
+  /** UltrapassId's own text, cleaned, capped and redacted. */
   readonly vendorMessage: string | undefined;
-  readonly retryAfter: number | undefined;
+  /** The raw response (status, headers, body text); non-enumerable. */
   declare readonly response: IncomingResponse | undefined;
 
   constructor(message: string, details: UAuthApiErrorDetails) {
-    super(message);
+    super(message, details);
     this.name = 'UAuthApiError';
-    this.code = details.code;
     this.endpoint = details.endpoint;
-    this.status = details.status;
     this.upstreamStatus = details.upstreamStatus;
     this.vendorMessage = details.vendorMessage;
-    this.retryAfter = details.retryAfter;
     Object.defineProperty(this, 'response', { value: details.response, enumerable: false });
-  }
-
-  /** Express reads `statusCode` as well as `status`. */
-  get statusCode(): number {
-    return this.status;
   }
 }
 
@@ -87,76 +82,82 @@ export const UAUTH_CALL_LABELS: Record<UAuthEndpoint, string> = {
   getSession: 'GET /uauth/session/{sessionId}',
 };
 
+const ORGANIZATION_KEY_REFUSED = {
+  meaning: 'configuration',
+  why: 'the organization key was rejected (check organizationKey and apiKeyHeader)',
+} as const;
+const DEPENDENCY_FAILED = { meaning: 'dependency-failed', why: "the workflow's dependency failed" } as const;
+
+/** What each call's 4xx statuses mean (the document lists 400, 409 and 424; 401 and 403 are inferred). */
+const STATUS_RULES: Record<UAuthEndpoint, StatusRules> = {
+  // Our only inputs are the configured workflow key and organization key: a refusal is ours to fix.
+  createSession: {
+    400: { meaning: 'configuration', why: 'the workflow key was refused (check workflowKey)' },
+    401: ORGANIZATION_KEY_REFUSED,
+    403: ORGANIZATION_KEY_REFUSED,
+    409: { meaning: 'configuration', why: 'the workflow key was refused (check workflowKey)' },
+    424: DEPENDENCY_FAILED,
+  },
+  getSession: {
+    400: { meaning: 'input-rejected', why: 'the session is unknown or has expired' },
+    401: ORGANIZATION_KEY_REFUSED,
+    403: ORGANIZATION_KEY_REFUSED,
+    404: { meaning: 'input-rejected', why: 'the session is unknown or has expired' },
+    424: DEPENDENCY_FAILED,
+  },
+};
+
+const CODES: Record<UpstreamMeaning, UAuthErrorCode> = {
+  redirect: 'UAUTH_BAD_RESPONSE',
+  'undocumented-success': 'UAUTH_BAD_RESPONSE',
+  'rate-limited': 'UAUTH_RATE_LIMITED',
+  unavailable: 'UAUTH_UNAVAILABLE',
+  'server-error': 'UAUTH_UNAVAILABLE',
+  configuration: 'UAUTH_CONFIGURATION',
+  'input-rejected': 'UAUTH_SESSION_INVALID',
+  'session-ended': 'UAUTH_SESSION_INVALID',
+  'dependency-failed': 'UAUTH_DEPENDENCY_FAILED',
+  unexpected: 'UAUTH_HTTP_ERROR',
+};
+
 /**
  * The error for an answer other than 200/201. `secrets` are redacted from the vendor's text, which
  * may echo what we sent.
  */
 export function httpFailure(endpoint: UAuthEndpoint, res: IncomingResponse, secrets: readonly string[]): UAuthApiError {
-  const upstreamStatus = res.status;
+  const verdict = judgeUpstreamStatus(res.status, res.headers['retry-after'], STATUS_RULES[endpoint]);
   const vendorMessage = vendorMessageOf(res, secrets);
-  const details = { endpoint, upstreamStatus, vendorMessage, response: res };
-  const prefix = `UltrapassId ${UAUTH_CALL_LABELS[endpoint]} answered ${upstreamStatus}`;
   const said = vendorMessage ? `: ${vendorMessage}` : '';
-
-  if (upstreamStatus >= 300 && upstreamStatus < 400) {
-    return new UAuthApiError(`${prefix}, a redirect, which is never followed`, { ...details, code: 'UAUTH_BAD_RESPONSE', status: 502 });
-  }
-  if (upstreamStatus >= 200 && upstreamStatus < 300) {
-    return new UAuthApiError(`${prefix}, not the 200 or 201 documented`, { ...details, code: 'UAUTH_BAD_RESPONSE', status: 502 });
-  }
-  if (upstreamStatus === 429 || upstreamStatus === 503) {
-    const retryAfter = parseRetryAfter(res.headers['retry-after']);
-    return new UAuthApiError(`${prefix}${upstreamStatus === 429 ? ': rate limit exceeded' : ''}${said}`, {
-      ...details,
-      code: upstreamStatus === 429 ? 'UAUTH_RATE_LIMITED' : 'UAUTH_UNAVAILABLE',
-      status: 503,
-      retryAfter: retryAfter === undefined ? undefined : Math.min(retryAfter, MAX_RETRY_AFTER_SECONDS),
-    });
-  }
-  if (upstreamStatus >= 500) {
-    return new UAuthApiError(`${prefix}${said}`, { ...details, code: 'UAUTH_UNAVAILABLE', status: 502 });
-  }
-  if (upstreamStatus === 424) {
-    return new UAuthApiError(`${prefix}: the workflow's dependency failed${said}`, {
-      ...details,
-      code: 'UAUTH_DEPENDENCY_FAILED',
-      status: 502,
-    });
-  }
-  if (upstreamStatus === 401 || upstreamStatus === 403) {
-    return new UAuthApiError(`${prefix}: the organization key was rejected (check organizationKey and apiKeyHeader)${said}`, {
-      ...details,
-      code: 'UAUTH_CONFIGURATION',
-      status: 500,
-    });
-  }
-  if (endpoint === 'createSession' && (upstreamStatus === 400 || upstreamStatus === 409)) {
-    // Our only inputs are the configured workflow key and organization key: a refusal is ours to fix.
-    return new UAuthApiError(`${prefix}: the workflow key was refused (check workflowKey)${said}`, {
-      ...details,
-      code: 'UAUTH_CONFIGURATION',
-      status: 500,
-    });
-  }
-  if (endpoint === 'getSession' && (upstreamStatus === 400 || upstreamStatus === 404)) {
-    return new UAuthApiError(`${prefix}: the session is unknown or has expired${said}`, {
-      ...details,
-      code: 'UAUTH_SESSION_INVALID',
-      status: 400,
-    });
-  }
-  return new UAuthApiError(`${prefix}${said}`, { ...details, code: 'UAUTH_HTTP_ERROR', status: 502 });
+  const why =
+    verdict.meaning === 'redirect'
+      ? `, ${verdict.why}`
+      : verdict.meaning === 'undocumented-success'
+        ? ', not the 200 or 201 documented'
+        : verdict.why
+          ? `: ${verdict.why}`
+          : '';
+  return new UAuthApiError(`UltrapassId ${UAUTH_CALL_LABELS[endpoint]} answered ${res.status}${why}${said}`, {
+    code: CODES[verdict.meaning],
+    endpoint,
+    status: verdict.status,
+    upstreamStatus: res.status,
+    vendorMessage,
+    retryAfter: verdict.retryAfter,
+    response: res,
+  });
 }
 
 /** The error for a call that got no complete answer. */
 export function transportFailure(endpoint: UAuthEndpoint, err: unknown): UAuthApiError {
   const label = `UltrapassId ${UAUTH_CALL_LABELS[endpoint]}`;
   if (err instanceof TransportError) {
-    if (err.kind === 'timeout') return new UAuthApiError(`${label} timed out`, { code: 'UAUTH_TIMEOUT', endpoint, status: 504 });
+    if (err.kind === 'timeout')
+      return new UAuthApiError(`${label} timed out`, { code: 'UAUTH_TIMEOUT', endpoint, status: 504, cause: err });
     if (err.kind === 'too-large')
-      return new UAuthApiError(`${label}: ${err.message}`, { code: 'UAUTH_BAD_RESPONSE', endpoint, status: 502 });
-    return new UAuthApiError(`${label} is unavailable: ${err.message}`, { code: 'UAUTH_UNAVAILABLE', endpoint, status: 502 });
+      return new UAuthApiError(`${label}: ${err.message}`, { code: 'UAUTH_BAD_RESPONSE', endpoint, status: 502, cause: err });
+    return new UAuthApiError(`${label} is unavailable: ${err.message}`, { code: 'UAUTH_UNAVAILABLE', endpoint, status: 502, cause: err });
   }
+  // Not kept as the cause: an unexpected error's message could quote the request.
   return new UAuthApiError(`${label} failed unexpectedly`, { code: 'UAUTH_UNAVAILABLE', endpoint, status: 502 });
 }
 

@@ -1,16 +1,14 @@
 import type { Dispatcher } from 'undici';
 import { log } from '../log.js';
-import { isJsonContentType, parseJson, parseRetryAfter, send, TransportError, type IncomingResponse } from '../http/transport.js';
+import { isJsonContentType, parseJson, send, type IncomingResponse } from '../http/transport.js';
 import { parseBaseURL, positiveInteger } from '../http/connection-options.js';
-import { cleanVendorText } from '../http/vendor-text.js';
-import { UltraCartApiError, type UltraCartEndpoint } from './errors.js';
+import { badResponse, httpFailure, transportFailure, vendorText, type UltraCartEndpoint } from './errors.js';
 import { toUltraCartUser, type UltraCartUser } from './user.js';
 
 export const DEFAULT_BASE_URL = 'https://secure.ultracart.com/rest/v2';
 export const API_VERSION = '2017-03-01';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
-const MAX_RETRY_AFTER_SECONDS = 300;
 
 /** How to reach UltraCart and which application credential to use. */
 export interface UltraCartConnectionOptions {
@@ -188,7 +186,7 @@ export class UltraCartClient {
       throw transportFailure(call.endpoint, err);
     }
     log.ultracart('%s %s -> %d', call.method, call.url.pathname, res.status);
-    if (res.status < 200 || res.status > 299) throw httpFailure(call, res);
+    if (res.status < 200 || res.status > 299) throw httpFailure(call.endpoint, res, call.secrets);
     if (call.endpoint === 'revoke') return {};
 
     if (!isJsonContentType(res.headers['content-type'])) {
@@ -205,122 +203,6 @@ export class UltraCartClient {
     }
     return record;
   }
-}
-
-const LABELS: Record<UltraCartEndpoint, string> = {
-  authorize: 'PUT /sso/authorize',
-  token: 'PUT /sso/token',
-  user: 'GET /sso/session/user',
-  revoke: 'DELETE /sso/session/revoke',
-};
-
-function httpFailure(call: Call, res: IncomingResponse): UltraCartApiError {
-  const { endpoint } = call;
-  const upstreamStatus = res.status;
-  const vendor = vendorText(parseJson(res.text), res, call.secrets);
-  const details = {
-    endpoint,
-    upstreamStatus,
-    developerMessage: vendor.developerMessage,
-    userMessage: vendor.userMessage,
-    restError: vendor.restError,
-    response: res,
-  };
-  const prefix = `UltraCart ${LABELS[endpoint]} answered ${upstreamStatus}`;
-  if (upstreamStatus >= 300 && upstreamStatus < 400) {
-    return new UltraCartApiError(`${prefix}, a redirect, which is never followed`, {
-      ...details,
-      code: 'ULTRACART_BAD_RESPONSE',
-      status: 502,
-    });
-  }
-  // Honoured on the two statuses that mean "come back later"; capped so a hostile value cannot park clients.
-  const retryAfterHeader = parseRetryAfter(res.headers['retry-after']);
-  const retryAfter = retryAfterHeader === undefined ? undefined : Math.min(retryAfterHeader, MAX_RETRY_AFTER_SECONDS);
-  if (upstreamStatus === 429) {
-    return new UltraCartApiError(`${prefix}: rate limit exceeded${vendor.summary}`, {
-      ...details,
-      code: 'ULTRACART_RATE_LIMITED',
-      status: 503,
-      retryAfter,
-    });
-  }
-  if (upstreamStatus >= 500) {
-    return new UltraCartApiError(`${prefix}${vendor.summary}`, {
-      ...details,
-      code: 'ULTRACART_UNAVAILABLE',
-      status: upstreamStatus === 503 ? 503 : 502,
-      ...(upstreamStatus === 503 && { retryAfter }),
-    });
-  }
-  if (endpoint === 'authorize' && [400, 401, 403, 410].includes(upstreamStatus)) {
-    // The only inputs to authorize are our credential and configured redirect_uri.
-    const why =
-      upstreamStatus === 410
-        ? 'the authorized application is disabled'
-        : upstreamStatus === 400
-          ? 'the request was refused (check callbackURL)'
-          : 'the application credential was rejected';
-    return new UltraCartApiError(`${prefix}: ${why}${vendor.summary}`, { ...details, code: 'ULTRACART_CONFIGURATION', status: 500 });
-  }
-  return new UltraCartApiError(`${prefix}${vendor.summary}`, {
-    ...details,
-    code: 'ULTRACART_HTTP_ERROR',
-    status: upstreamStatus === 401 || upstreamStatus === 410 ? 401 : 502,
-  });
-}
-
-function transportFailure(endpoint: UltraCartEndpoint, err: unknown): UltraCartApiError {
-  if (err instanceof TransportError) {
-    if (err.kind === 'timeout') {
-      return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} timed out`, { code: 'ULTRACART_TIMEOUT', endpoint, status: 504 });
-    }
-    if (err.kind === 'too-large') {
-      return new UltraCartApiError(`UltraCart ${LABELS[endpoint]}: ${err.message}`, {
-        code: 'ULTRACART_BAD_RESPONSE',
-        endpoint,
-        status: 502,
-      });
-    }
-    return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} is unavailable: ${err.message}`, {
-      code: 'ULTRACART_UNAVAILABLE',
-      endpoint,
-      status: 502,
-    });
-  }
-  return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} failed unexpectedly`, {
-    code: 'ULTRACART_UNAVAILABLE',
-    endpoint,
-    status: 502,
-  });
-}
-
-function badResponse(endpoint: UltraCartEndpoint, why: string, res?: IncomingResponse): UltraCartApiError {
-  return new UltraCartApiError(`UltraCart ${LABELS[endpoint]}: ${why}`, {
-    code: 'ULTRACART_BAD_RESPONSE',
-    endpoint,
-    status: 502,
-    upstreamStatus: res?.status,
-    response: res,
-  });
-}
-
-interface VendorText {
-  developerMessage?: string;
-  userMessage?: string;
-  restError?: string;
-  summary: string;
-}
-
-/** The vendor's own words from an ErrorResponse body and the UC-REST-ERROR header, made safe to print. */
-function vendorText(body: unknown, res: IncomingResponse, secrets: string[]): VendorText {
-  const error = body && typeof body === 'object' ? (body as { error?: unknown }).error : undefined;
-  const fields = error && typeof error === 'object' ? (error as Record<string, unknown>) : {};
-  const developerMessage = cleanVendorText(fields.developer_message, secrets);
-  const userMessage = cleanVendorText(fields.user_message, secrets);
-  const restError = cleanVendorText(res.headers['uc-rest-error'], secrets);
-  const first = developerMessage ?? restError ?? userMessage;
-  return { developerMessage, userMessage, restError, summary: first ? `: ${first}` : '' };
 }
 
 /** UltraCart's date-times are ISO-8601 in practice; anything unreadable becomes null. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { log } from '../log.js';
+import { PassportUltraCartError } from '../http/errors.js';
 import { StrategyBase } from '../passport-base.js';
 import { checkRedirectTarget, normaliseOrigins, type RedirectPolicy } from '../http/redirect-target.js';
 import { hasParam, queryOf, readParam } from '../http/query.js';
@@ -27,8 +28,6 @@ import { toProfile, type UltraCartProfile } from './user.js';
 
 /** Codes and states we issue or accept are far shorter; anything longer is refused unread. */
 const MAX_PARAM_LENGTH = 512;
-/** UltraCart statuses from `/sso/token` that mean "this code is no good", not "UltraCart is broken". */
-const CODE_REJECTED = new Set([400, 401, 403, 404, 410]);
 
 type Req = IncomingMessage & {
   query?: unknown;
@@ -120,7 +119,7 @@ export class UltraCartStrategy extends StrategyBase {
     const query = queryOf(request);
     const flow = this.isCallback(request, query) ? this.finishSignIn(request, query) : this.startSignIn(request, options);
     flow.catch((err: unknown) => {
-      if (err instanceof UltraCartApiError && err.retryAfter !== undefined) {
+      if (err instanceof PassportUltraCartError && err.retryAfter !== undefined) {
         request.res?.setHeader('Retry-After', String(err.retryAfter));
       }
       this.error(err);
@@ -191,7 +190,8 @@ export class UltraCartStrategy extends StrategyBase {
     try {
       token = await this.client.token(codeParam.value);
     } catch (err) {
-      if (err instanceof UltraCartApiError && err.upstreamStatus !== undefined && CODE_REJECTED.has(err.upstreamStatus)) {
+      // What an UltraCart status means is decided once, in ultracart/errors.ts; its verdict is the code.
+      if (err instanceof UltraCartApiError && err.code === 'ULTRACART_CODE_REJECTED') {
         log.strategy('token exchange refused by UltraCart with %d', err.upstreamStatus);
         return this.refuse('codeRejected', 401);
       }
@@ -208,7 +208,7 @@ export class UltraCartStrategy extends StrategyBase {
     try {
       profile = toProfile(await this.client.sessionUser(token.simpleKey));
     } catch (err) {
-      if (err instanceof UltraCartApiError && (err.upstreamStatus === 401 || err.upstreamStatus === 410)) {
+      if (err instanceof UltraCartApiError && err.code === 'ULTRACART_SESSION_ENDED') {
         return this.refuse('sessionEnded', 401);
       }
       await this.revokeQuietly(token.simpleKey);
