@@ -2,20 +2,11 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { CookieStateStore } from '../src/index.js';
 import { startUltraCartEmulator, type UltraCartEmulator } from '../src/testing/index.js';
-import { beginSignIn, callbackPath, startHarness, type Harness } from './support/harness.js';
+import { requireCookiePair, setCookieFor } from './support/cookies.js';
+import { beginSignIn, callbackPath, me, startHarness, type Harness } from './support/harness.js';
 
 const SECRET = 'a-state-secret-that-is-at-least-32-characters';
 const NEW_SECRET = 'a-newer-state-secret-of-more-than-32-characters';
-
-function cookieHeader(res: request.Response, name: string): string | undefined {
-  const list = res.headers['set-cookie'] as unknown as string[] | undefined;
-  return list?.find((c) => c.startsWith(`${name}=`));
-}
-
-/** The `name=value` pair a browser would send back. */
-function cookiePair(setCookie: string): string {
-  return setCookie.split(';', 1)[0]!;
-}
 
 describe('CookieStateStore', () => {
   let emulator: UltraCartEmulator;
@@ -39,16 +30,19 @@ describe('CookieStateStore', () => {
       const a = await instance();
       const b = await instance();
       const begin = await request(a.app).get('/login').expect(302);
-      const pending = cookieHeader(begin, 'ultracart_pending');
+      const pending = setCookieFor(begin.headers['set-cookie'], 'ultracart_pending');
       expect(pending)
         .to.match(/HttpOnly/)
         .and.match(/SameSite=Lax/)
         .and.match(/Max-Age=\d+/);
       const callback = await emulator.approve(begin.headers.location as string);
       const browserB = b.browser();
-      const res = await browserB.get(callbackPath(callback)).set('Cookie', cookiePair(pending!)).expect(302);
+      const res = await browserB
+        .get(callbackPath(callback))
+        .set('Cookie', requireCookiePair(begin.headers['set-cookie'], 'ultracart_pending'))
+        .expect(302);
       expect(res.headers.location).to.equal('/me');
-      expect(cookieHeader(res, 'ultracart_pending')).to.match(/Max-Age=0/);
+      expect(setCookieFor(res.headers['set-cookie'], 'ultracart_pending')).to.match(/Max-Age=0/);
       expect((await browserB.get('/me')).body.user.login).to.equal('ada');
     });
 
@@ -59,7 +53,7 @@ describe('CookieStateStore', () => {
       const callback = await emulator.approve(begin.headers.location as string);
       await request(b.app)
         .get(callbackPath(callback))
-        .set('Cookie', cookiePair(cookieHeader(begin, 'ultracart_pending')!))
+        .set('Cookie', requireCookiePair(begin.headers['set-cookie'], 'ultracart_pending'))
         .expect(403);
       expect(emulator.count('token')).to.equal(0);
     });
@@ -71,7 +65,7 @@ describe('CookieStateStore', () => {
       const callback = await emulator.approve(begin.headers.location as string);
       await request(b.app)
         .get(callbackPath(callback))
-        .set('Cookie', cookiePair(cookieHeader(begin, 'ultracart_pending')!))
+        .set('Cookie', requireCookiePair(begin.headers['set-cookie'], 'ultracart_pending'))
         .expect(302);
       expect(emulator.count('token')).to.equal(1);
     });
@@ -85,10 +79,10 @@ describe('CookieStateStore', () => {
       const second = await beginSignIn(browser);
       const secondCallback = await emulator.approve(second, 'grace');
       await browser.get(callbackPath(await emulator.approve(first, 'ada'))).expect(302);
-      expect((await browser.get('/me')).body.user.login).to.equal('ada');
+      expect((await me(browser)).user!.login).to.equal('ada');
       const res = await browser.get(callbackPath(secondCallback)).expect(302);
       expect(res.headers.location).to.equal('/me');
-      expect((await browser.get('/me')).body.user.login).to.equal('grace');
+      expect((await me(browser)).user!.login).to.equal('grace');
     });
   });
 
@@ -96,7 +90,7 @@ describe('CookieStateStore', () => {
     it('ignores a payload swapped under the original signature and answers 403 without calling /sso/token', async () => {
       const h = await instance();
       const begin = await request(h.app).get('/login').expect(302);
-      const [name, value] = cookiePair(cookieHeader(begin, 'ultracart_pending')!).split('=') as [string, string];
+      const [name, value] = requireCookiePair(begin.headers['set-cookie'], 'ultracart_pending').split('=') as [string, string];
       const signature = value.split('.')[1]!;
       const forgedState = 'A'.repeat(43);
       const forgedPayload = Buffer.from(JSON.stringify([{ s: forgedState, e: Date.now() + 60_000 }])).toString('base64url');
@@ -117,7 +111,7 @@ describe('CookieStateStore', () => {
       const h = await startHarness({ sharedEmulator: emulator, strategy: { stateStore: new CookieStateStore({ secret: SECRET }) } });
       harnesses.push(h);
       const begin = await request(h.app).get('/login').expect(302);
-      expect(cookieHeader(begin, 'ultracart_pending')).to.match(/; Secure/);
+      expect(setCookieFor(begin.headers['set-cookie'], 'ultracart_pending')).to.match(/; Secure/);
     });
   });
 });

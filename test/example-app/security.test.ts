@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { DEFAULT_EMULATOR_USERS } from 'passport-ultracart/testing';
+import { setCookieFor } from '../support/cookies.js';
 import { signIn, startExample, type Example } from './support.js';
 
 describe('example app: security', () => {
@@ -112,7 +113,7 @@ describe('example app: security', () => {
 
     it('sets a __Host- session cookie that is Secure, HttpOnly and SameSite=Lax over the proxy’s https', async () => {
       const res = await request(ex.app).get('/auth/ultracart').set('X-Forwarded-Proto', 'https').expect(302);
-      const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('__Host-ultracart-example.sid='))!;
+      const cookie = setCookieFor(res.headers['set-cookie'], '__Host-ultracart-example.sid')!;
       expect(cookie).to.match(/; Secure/);
       expect(cookie).to.match(/; HttpOnly/);
       expect(cookie).to.match(/; SameSite=Lax/);

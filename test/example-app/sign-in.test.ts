@@ -11,6 +11,7 @@ import {
   whoIsSignedIn,
   type Example,
 } from './support.js';
+import { setCookieFor } from '../support/cookies.js';
 
 describe('example app: signing in with UltraCart', () => {
   let ex: Example;
@@ -84,7 +85,7 @@ describe('example app: signing in with UltraCart', () => {
 
     it('sets the session cookie HttpOnly and SameSite=Lax, and not Secure outside production', async () => {
       const res = await ex.browser().get('/auth/ultracart').expect(302);
-      const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('ultracart-example.sid='))!;
+      const cookie = setCookieFor(res.headers['set-cookie'], 'ultracart-example.sid')!;
       expect(cookie).to.match(/; HttpOnly/);
       expect(cookie).to.match(/; SameSite=Lax/);
       expect(cookie).to.not.match(/; Secure/);
@@ -92,7 +93,7 @@ describe('example app: signing in with UltraCart', () => {
 
     it('keeps a new, not yet signed-in session short-lived', async () => {
       const res = await ex.browser().get('/auth/ultracart').expect(302);
-      const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('ultracart-example.sid='))!;
+      const cookie = setCookieFor(res.headers['set-cookie'], 'ultracart-example.sid')!;
       const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]!);
       expect(expires - Date.now()).to.be.at.most(ex.settings.pendingSessionMaxAgeMs);
     });
@@ -121,7 +122,7 @@ describe('example app: signing in with UltraCart', () => {
       const browser = ex.browser();
       const loginUrl = await beginSignIn(browser);
       const res = await browser.get(pathOf(await ex.ultracart.approve(loginUrl))).expect(302);
-      const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('ultracart-example.sid='))!;
+      const cookie = setCookieFor(res.headers['set-cookie'], 'ultracart-example.sid')!;
       const expires = Date.parse(/Expires=([^;]+)/.exec(cookie)![1]!);
       expect(expires - Date.now())
         .to.be.at.most(10 * 60 * 1000)

@@ -10,6 +10,8 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp, type AppDeps, type ExampleApp } from '../../example-app/app.js';
 import type { AppSettings } from '../../example-app/config.js';
+import { pathOf } from '../support/browser.js';
+import { cookiePair } from '../support/cookies.js';
 
 /** Where the test app believes it lives; supertest's port does not matter, only paths are requested. */
 export const APP_ORIGIN = 'http://127.0.0.1:3999';
@@ -77,11 +79,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Exampl
   };
 }
 
-/** The path and query of an absolute URL, as the browser would request it from the app. */
-export function pathOf(url: string): string {
-  const parsed = new URL(url);
-  return parsed.pathname + parsed.search;
-}
+export { pathOf };
 
 /** Starts a sign-in; resolves to UltraCart's login URL. */
 export async function beginSignIn(browser: TestAgent, path = '/auth/ultracart'): Promise<string> {
@@ -112,9 +110,7 @@ export async function csrfToken(browser: TestAgent, page = '/profile'): Promise<
 
 /** The session cookie pair (`name=value`) from a response, if it set one. */
 export function sessionCookieFrom(setCookie: string[] | string | undefined, name = 'ultracart-example.sid'): string | undefined {
-  const list = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  const line = list.find((c) => c.startsWith(`${name}=`));
-  return line?.split(';')[0];
+  return cookiePair(setCookie, name);
 }
 
 /** Who the app says is signed in: the profile's login, or null when it sends the browser to sign in. */

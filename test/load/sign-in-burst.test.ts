@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { UltraCartUser } from 'passport-ultracart';
 import { startExample, textById, type Example } from '../example-app/support.js';
-import { Browser, pathOf } from '../security/support.js';
+import { Browser, pathOf } from '../support/browser.js';
 
 const BROWSERS = 500;
 

@@ -9,7 +9,7 @@ import {
 } from 'passport-ultracart/testing';
 import { csrfTokenIn } from '../example-app/support.js';
 import { spawnExampleApp } from '../support/example-app-process.js';
-import { Browser, pathOf, unsignedSessionId } from './support.js';
+import { Browser, pathOf, unsignedSessionId } from '../support/browser.js';
 
 /**
  * Case 46: the example app runs as `npm start` runs it, with the package's debug output and its own
@@ -223,7 +223,7 @@ function leaks(lines: string[], values: Set<string>): string[] {
   return lines.filter((line) => [...values].some((value) => line.includes(value)));
 }
 
-describe('log audit (case 46): what the example app prints', function () {
+describe('log audit: what the example app prints', function () {
   this.timeout(20_000);
 
   describe('with DEBUG=passport-ultracart* and the request log on', () => {

@@ -2,7 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { startExample, type Example } from '../example-app/support.js';
-import { pathOf, rawGet, type RawResponse } from './support.js';
+import { pathOf } from '../support/browser.js';
+import { cookiePair } from '../support/cookies.js';
+import { rawGet, type RawResponse } from './support.js';
 
 const SESSION_COOKIE = 'ultracart-example.sid';
 
@@ -11,7 +13,7 @@ const SESSION_COOKIE = 'ultracart-example.sid';
  * `/\evil.com` and `javascript:` through, and client libraries would normalise these payloads
  * (or refuse CR/LF) before the app ever saw them.
  */
-describe('returnTo, state and error_description sent raw to the example app (cases 21, 22)', () => {
+describe('returnTo, state and error_description sent raw to the example app', () => {
   let ex: Example;
   let server: Server;
   let port: number;
@@ -29,10 +31,7 @@ describe('returnTo, state and error_description sent raw to the example app (cas
   });
 
   function sessionCookie(res: RawResponse): string | undefined {
-    return res.headers
-      .get('set-cookie')
-      ?.find((c) => c.startsWith(`${SESSION_COOKIE}=`))
-      ?.split(';', 1)[0];
+    return cookiePair(res.headers.get('set-cookie'), SESSION_COOKIE);
   }
 
   /** Starts a sign-in with `signInTarget` sent raw, approves it and follows the callback; resolves to its response. */
@@ -63,9 +62,9 @@ describe('returnTo, state and error_description sent raw to the example app (cas
     '/%09/evil.com',
   ];
 
-  describe('case 21: a hostile returnTo on the sign-in route', () => {
+  describe('a hostile returnTo on the sign-in route', () => {
     for (const hostile of HOSTILE) {
-      it(`case 21: still sends the browser to UltraCart for returnTo=${hostile}, and lands it on /profile`, async () => {
+      it(`still sends the browser to UltraCart for returnTo=${hostile}, and lands it on /profile`, async () => {
         const { started, finished } = await signInRaw(`/auth/ultracart?returnTo=${hostile}`);
         expect(started.headers.get('location')![0]).to.match(new RegExp(`^${ex.ultracart.origin}/login\\?request=`));
         expect(finished.status).to.equal(302);
@@ -73,22 +72,22 @@ describe('returnTo, state and error_description sent raw to the example app (cas
       });
     }
 
-    it('case 21: never lets a raw tab in returnTo reach the app: Node answers 400', async () => {
+    it('never lets a raw tab in returnTo reach the app: Node answers 400', async () => {
       const res = await rawGet(port, '/auth/ultracart?returnTo=/\t/evil.com');
       // The encoded form, /%09/evil.com above, is the one that reaches the app, and is dropped there.
       expect(res.status).to.equal(400);
       expect(ex.ultracart.count('authorize')).to.equal(0);
     });
 
-    it('case 21: keeps a safe returnTo, to show the hostile ones fail for what they are', async () => {
+    it('keeps a safe returnTo, to show the hostile ones fail for what they are', async () => {
       const { finished } = await signInRaw('/auth/ultracart?returnTo=/verify/result');
       expect(finished.headers.get('location')).to.deep.equal(['/verify/result']);
     });
   });
 
-  describe('case 21: a hostile returnTo on the home page of a signed-in user, which redirects at once', () => {
+  describe('a hostile returnTo on the home page of a signed-in user, which redirects at once', () => {
     for (const hostile of HOSTILE) {
-      it(`case 21: sends the signed-in user to /profile for returnTo=${hostile}`, async () => {
+      it(`sends the signed-in user to /profile for returnTo=${hostile}`, async () => {
         const { cookie } = await signInRaw('/auth/ultracart');
         const res = await rawGet(port, `/?returnTo=${hostile}`, { Cookie: cookie });
         expect(res.status).to.equal(302);
@@ -97,15 +96,15 @@ describe('returnTo, state and error_description sent raw to the example app (cas
     }
   });
 
-  describe('case 22: CR/LF in what the browser sends', () => {
-    it('case 22: reads a raw CR/LF as the end of the request line, so the rest becomes request headers and no response header', async () => {
+  describe('CR/LF in what the browser sends', () => {
+    it('reads a raw CR/LF as the end of the request line, so the rest becomes request headers and no response header', async () => {
       const res = await rawGet(port, '/auth/ultracart?returnTo=/a\r\nX-Injected: 1\r\nSet-Cookie: injected=1');
       expect(res.status).to.equal(302);
       expect(res.headers.get('location')![0]).to.match(new RegExp(`^${ex.ultracart.origin}/login\\?request=`));
       expect(noInjectedHeader(res)).to.equal(true);
     });
 
-    it('case 22: drops a returnTo holding an encoded CR/LF, injecting no header at sign-in or after it', async () => {
+    it('drops a returnTo holding an encoded CR/LF, injecting no header at sign-in or after it', async () => {
       const payload = '/a%0D%0AX-Injected:%201%0D%0ASet-Cookie:%20injected=1';
       const { started, finished } = await signInRaw(`/auth/ultracart?returnTo=${payload}`);
       expect(noInjectedHeader(started)).to.equal(true);
@@ -113,14 +112,14 @@ describe('returnTo, state and error_description sent raw to the example app (cas
       expect(finished.headers.get('location')).to.deep.equal(['/profile']);
     });
 
-    it('case 22: drops an encoded CR/LF returnTo on the home page of a signed-in user', async () => {
+    it('drops an encoded CR/LF returnTo on the home page of a signed-in user', async () => {
       const { cookie } = await signInRaw('/auth/ultracart');
       const res = await rawGet(port, '/?returnTo=/a%0D%0AX-Injected:%201', { Cookie: cookie });
       expect(res.headers.get('location')).to.deep.equal(['/profile']);
       expect(noInjectedHeader(res)).to.equal(true);
     });
 
-    it('case 22: fails a state holding an encoded CR/LF with a plain redirect to the failure page, no 500', async () => {
+    it('fails a state holding an encoded CR/LF with a plain redirect to the failure page, no 500', async () => {
       const started = await rawGet(port, '/auth/ultracart');
       const cookie = sessionCookie(started)!;
       const res = await rawGet(port, '/auth/ultracart/callback?code=abc&state=%0D%0AX-Injected:%201%0D%0ASet-Cookie:%20injected=1', {
@@ -132,7 +131,7 @@ describe('returnTo, state and error_description sent raw to the example app (cas
       expect(ex.ultracart.count('token')).to.equal(0);
     });
 
-    it('case 22: fails a denial whose error_description holds CR/LF and markup without echoing either', async () => {
+    it('fails a denial whose error_description holds CR/LF and markup without echoing either', async () => {
       const started = await rawGet(port, '/auth/ultracart');
       const cookie = sessionCookie(started)!;
       const denied = await ex.ultracart.deny(started.headers.get('location')![0]!);

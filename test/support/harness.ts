@@ -127,6 +127,27 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
 }
 
+/** A user as the harness's default verify keeps it; a test's own verify may keep other fields. */
+export interface HarnessUser {
+  id: string;
+  login: string;
+  simpleKey: string;
+  [field: string]: unknown;
+}
+
+/** What the harness's `/me` page says about one browser. */
+export interface Me {
+  user: HarnessUser | null;
+  sessionID: string | null;
+  /** Passport's `failureMessage`s, oldest first. */
+  messages: string[];
+}
+
+/** Asks the harness's `/me` page who this browser is signed in as. */
+export async function me(browser: TestAgent): Promise<Me> {
+  return (await browser.get('/me').expect(200)).body as Me;
+}
+
 /** Runs the authorize leg and returns UltraCart's login URL from the Location header. */
 export async function beginSignIn(browser: TestAgent, path = '/login'): Promise<string> {
   const res = await browser.get(path).expect(302);
@@ -134,10 +155,7 @@ export async function beginSignIn(browser: TestAgent, path = '/login'): Promise<
 }
 
 /** Turns the emulator's callback URL into the app-relative path the browser would request. */
-export function callbackPath(callbackUrl: string): string {
-  const url = new URL(callbackUrl);
-  return url.pathname + url.search;
-}
+export { pathOf as callbackPath } from './browser.js';
 
 /** The `state` sent for the most recent authorize call. */
 export function lastState(emulator: UltraCartEmulator): string {
