@@ -2,12 +2,18 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { FailureMessages } from '../src/index.js';
-import { beginSignIn, CALLBACK_PATH, callbackPath, lastState, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
-
-/** What the harness's `/me` page says about this browser: who is signed in, the session id, flash messages. */
-async function me(browser: TestAgent): Promise<{ user: { id: string; login: string } | null; sessionID: string; messages: string[] }> {
-  return (await browser.get('/me').expect(200)).body;
-}
+import { requireCookiePair } from './support/cookies.js';
+import {
+  beginSignIn,
+  CALLBACK_PATH,
+  callbackPath,
+  lastState,
+  me,
+  startHarness,
+  type Harness,
+  type HarnessOptions,
+} from './support/harness.js';
+import { pause } from './support/time.js';
 
 /** The callback URL with its query string replaced: what a tampered redirect would deliver. */
 function callbackWith(query: string): string {
@@ -34,10 +40,10 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     return { browser, state: lastState(h.emulator), loginUrl };
   }
 
-  describe('case 1: the state is missing', () => {
+  describe('the state is missing', () => {
     beforeEach(() => start());
 
-    it('case 1: fails with 403 "Unable to verify…" and never calls /sso/token', async () => {
+    it('fails with 403 "Unable to verify…" and never calls /sso/token', async () => {
       const { browser } = await pendingSignIn();
       const res = await browser.get(callbackWith('code=c')).expect(403);
       expect(res.headers.location).to.equal(undefined);
@@ -46,7 +52,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 1: uses up the pending state, so the genuine callback that follows fails too', async () => {
+    it('uses up the pending state, so the genuine callback that follows fails too', async () => {
       const { browser, loginUrl } = await pendingSignIn();
       const genuine = callbackPath(await h.emulator.approve(loginUrl));
       await browser.get(callbackWith('code=c')).expect(403);
@@ -56,11 +62,11 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 2: empty values', () => {
+  describe('empty values', () => {
     beforeEach(() => start());
 
     for (const query of ['code=&state=', 'code', 'state=', 'code=c&state=']) {
-      it(`case 2: treats ?${query} as a missing state and fails with 403 without calling UltraCart`, async () => {
+      it(`treats ?${query} as a missing state and fails with 403 without calling UltraCart`, async () => {
         const { browser } = await pendingSignIn();
         await browser.get(callbackWith(query)).expect(403);
         expect((await me(browser)).user).to.equal(null);
@@ -68,7 +74,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       });
     }
 
-    it('case 2: treats an empty code with the right state as missing and fails with 400', async () => {
+    it('treats an empty code with the right state as missing and fails with 400', async () => {
       const { browser, state } = await pendingSignIn();
       await browser.get(callbackWith(`code=&state=${state}`)).expect(400);
       expect((await me(browser)).messages).to.deep.equal([FailureMessages.missingCode]);
@@ -76,8 +82,8 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 3: duplicated parameters', () => {
-    it('case 3: fails with 400 when the state is repeated, even with the same value twice', async () => {
+  describe('duplicated parameters', () => {
+    it('fails with 400 when the state is repeated, even with the same value twice', async () => {
       await start();
       const { browser, state } = await pendingSignIn();
       await browser.get(callbackWith(`code=c&state=${state}&state=${state}`)).expect(400);
@@ -85,7 +91,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 3: uses up the pending state when the state is repeated', async () => {
+    it('uses up the pending state when the state is repeated', async () => {
       await start();
       const { browser, state, loginUrl } = await pendingSignIn();
       const genuine = callbackPath(await h.emulator.approve(loginUrl));
@@ -94,7 +100,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 3: fails with 400 when the code is repeated, without joining the values into one code', async () => {
+    it('fails with 400 when the code is repeated, without joining the values into one code', async () => {
       await start();
       const { browser, state } = await pendingSignIn();
       await browser.get(callbackWith(`code=a&code=b&state=${state}`)).expect(400);
@@ -102,7 +108,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it("case 3: fails with 400 when the app's extended query parser turns state[x]=1 into an object", async () => {
+    it("fails with 400 when the app's extended query parser turns state[x]=1 into an object", async () => {
       await start({ queryParser: 'extended' });
       const { browser } = await pendingSignIn();
       await browser.get(callbackWith('code=c&state[x]=1')).expect(400);
@@ -110,7 +116,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 3: fails with 400 for state[x]=1 under Express 4, whose default query parser is the extended one', async () => {
+    it('fails with 400 for state[x]=1 under Express 4, whose default query parser is the extended one', async () => {
       await start({ express4: true });
       const { browser } = await pendingSignIn();
       await browser.get(callbackWith('code=c&state[x]=1')).expect(400);
@@ -118,7 +124,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it("case 3: fails with 400 when the app's extended query parser turns code[x]=1 into an object", async () => {
+    it("fails with 400 when the app's extended query parser turns code[x]=1 into an object", async () => {
       await start({ queryParser: 'extended' });
       const { browser, state } = await pendingSignIn();
       await browser.get(callbackWith(`code[x]=1&state=${state}`)).expect(400);
@@ -127,31 +133,31 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 4: oversized values', () => {
+  describe('oversized values', () => {
     beforeEach(() => start());
 
-    it('case 4: fails with 400 for a 600-character state, without calling UltraCart', async () => {
+    it('fails with 400 for a 600-character state, without calling UltraCart', async () => {
       const { browser } = await pendingSignIn();
       const res = await browser.get(callbackWith(`code=c&state=${'s'.repeat(600)}`)).expect(400);
       expect(res.text).to.not.include('s'.repeat(600));
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 4: fails with 400 for a 600-character code with the right state, without calling UltraCart', async () => {
+    it('fails with 400 for a 600-character code with the right state, without calling UltraCart', async () => {
       const { browser, state } = await pendingSignIn();
       await browser.get(callbackWith(`code=${'c'.repeat(600)}&state=${state}`)).expect(400);
       expect((await me(browser)).messages).to.deep.equal([FailureMessages.malformedCode]);
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 4: never reaches the app with a query over 16 KB: Node answers 431', async () => {
+    it('never reaches the app with a query over 16 KB: Node answers 431', async () => {
       const { browser } = await pendingSignIn();
       await browser.get(callbackWith(`code=c&state=${'s'.repeat(17 * 1024)}`)).expect(431);
       expect(h.emulator.count('token')).to.equal(0);
     });
   });
 
-  describe('case 5: bad characters in the state', () => {
+  describe('bad characters in the state', () => {
     beforeEach(() => start());
 
     const variants: Array<[string, (state: string) => string]> = [
@@ -161,7 +167,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       ['a percent sign', (s) => `${s.slice(0, 42)}%`],
     ];
     for (const [what, tamper] of variants) {
-      it(`case 5: fails with 403 for a state of the right length holding ${what}, and does not echo it`, async () => {
+      it(`fails with 403 for a state of the right length holding ${what}, and does not echo it`, async () => {
         const { browser, state } = await pendingSignIn();
         const bad = tamper(state);
         const res = await browser.get(callbackWith(`code=c&state=${encodeURIComponent(bad)}`)).expect(403);
@@ -172,7 +178,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       });
     }
 
-    it('case 5: fails with 403 for %-junk that does not decode', async () => {
+    it('fails with 403 for %-junk that does not decode', async () => {
       const { browser, state } = await pendingSignIn();
       await browser.get(callbackWith(`code=c&state=${state.slice(0, 40)}%E0%A4%A`)).expect(403);
       expect((await me(browser)).user).to.equal(null);
@@ -180,10 +186,10 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 6: a state from another browser (login CSRF)', () => {
+  describe('a state from another browser (login CSRF)', () => {
     beforeEach(() => start());
 
-    it("case 6: refuses the attacker's approved callback in the victim's browser with 403, leaving the victim's session as it was", async () => {
+    it("refuses the attacker's approved callback in the victim's browser with 403, leaving the victim's session as it was", async () => {
       const attacker = await pendingSignIn();
       const planted = callbackPath(await h.emulator.approve(attacker.loginUrl, 'grace'));
       const victim = await pendingSignIn();
@@ -196,7 +202,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it("case 6: refuses the attacker's callback with 403 in a browser that started no sign-in", async () => {
+    it("refuses the attacker's callback with 403 in a browser that started no sign-in", async () => {
       const attacker = await pendingSignIn();
       const planted = callbackPath(await h.emulator.approve(attacker.loginUrl, 'grace'));
       const victim = h.browser();
@@ -207,7 +213,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it("case 6: leaves the attacker's own sign-in unusable once the victim's browser has refused it (the code is not spent)", async () => {
+    it("leaves the attacker's own sign-in unusable once the victim's browser has refused it (the code is not spent)", async () => {
       const attacker = await pendingSignIn();
       const planted = callbackPath(await h.emulator.approve(attacker.loginUrl, 'grace'));
       await h.browser().get(planted).expect(403);
@@ -218,10 +224,10 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 7: no pending state', () => {
+  describe('no pending state', () => {
     beforeEach(() => start());
 
-    it('case 7: fails with 403 and a diagnostic message when the callback is opened directly', async () => {
+    it('fails with 403 and a diagnostic message when the callback is opened directly', async () => {
       const browser = h.browser();
       const res = await browser.get(CALLBACK_PATH).expect(403);
       expect(res.headers.location).to.equal(undefined);
@@ -230,14 +236,14 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 7: fails with 403 for a well-formed state when this browser started no sign-in', async () => {
+    it('fails with 403 for a well-formed state when this browser started no sign-in', async () => {
       const browser = h.browser();
       await browser.get(callbackWith(`code=c&state=${'A'.repeat(43)}`)).expect(403);
       expect((await me(browser)).messages).to.deep.equal([FailureMessages.noPendingSignIn]);
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 7: sends an already signed-in user to / instead of failing, still signed in as before', async () => {
+    it('sends an already signed-in user to / instead of failing, still signed in as before', async () => {
       const { browser, loginUrl } = await pendingSignIn();
       await browser.get(callbackPath(await h.emulator.approve(loginUrl))).expect(302);
       const before = await me(browser);
@@ -250,30 +256,30 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 8: a callback replayed after success', () => {
+  describe('a callback replayed after success', () => {
     beforeEach(() => start());
 
-    it('case 8: fails with 403 when replayed with the pre-login session cookie, and calls /sso/token only once', async () => {
+    it('fails with 403 when replayed with the pre-login session cookie, and calls /sso/token only once', async () => {
       const browser = h.browser();
       const login = await browser.get('/login').expect(302);
-      const oldCookie = sidCookie(login.headers['set-cookie']);
+      const oldCookie = requireCookiePair(login.headers['set-cookie'], 'sid');
       const callback = callbackPath(await h.emulator.approve(login.headers.location as string));
       await browser.get(callback).expect(302);
       await request(h.app).get(callback).set('Cookie', oldCookie).expect(403);
       expect(h.emulator.count('token')).to.equal(1);
     });
 
-    it('case 8: leaves the pre-login session cookie anonymous after a replay', async () => {
+    it('leaves the pre-login session cookie anonymous after a replay', async () => {
       const browser = h.browser();
       const login = await browser.get('/login').expect(302);
-      const oldCookie = sidCookie(login.headers['set-cookie']);
+      const oldCookie = requireCookiePair(login.headers['set-cookie'], 'sid');
       const callback = callbackPath(await h.emulator.approve(login.headers.location as string));
       await browser.get(callback).expect(302);
       await request(h.app).get(callback).set('Cookie', oldCookie).expect(403);
       expect((await request(h.app).get('/me').set('Cookie', oldCookie)).body.user).to.equal(null);
     });
 
-    it('case 8: fails with 403 when replayed in another browser that has a sign-in of its own pending', async () => {
+    it('fails with 403 when replayed in another browser that has a sign-in of its own pending', async () => {
       const { browser, loginUrl } = await pendingSignIn();
       const callback = callbackPath(await h.emulator.approve(loginUrl));
       await browser.get(callback).expect(302);
@@ -283,7 +289,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(1);
     });
 
-    it('case 8: sends the signed-in browser that replays its own callback to / (case 7) without a second /sso/token', async () => {
+    it('sends the signed-in browser that replays its own callback to / without a second /sso/token', async () => {
       const { browser, loginUrl } = await pendingSignIn();
       const callback = callbackPath(await h.emulator.approve(loginUrl));
       await browser.get(callback).expect(302);
@@ -294,8 +300,8 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 9: the state has expired', () => {
-    it('case 9: fails with 403 "expired" once stateTtlMs has passed, without calling /sso/token', async () => {
+  describe('the state has expired', () => {
+    it('fails with 403 "expired" once stateTtlMs has passed, without calling /sso/token', async () => {
       await start({ strategy: { stateTtlMs: 1000 } });
       const { browser, loginUrl } = await pendingSignIn();
       const callback = callbackPath(await h.emulator.approve(loginUrl));
@@ -305,7 +311,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 9: deletes the expired state, so the same callback then finds no pending sign-in', async () => {
+    it('deletes the expired state, so the same callback then finds no pending sign-in', async () => {
       await start({ strategy: { stateTtlMs: 1000 } });
       const { browser, loginUrl } = await pendingSignIn();
       const callback = callbackPath(await h.emulator.approve(loginUrl));
@@ -316,7 +322,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it("case 9: expires the state at /sso/authorize's expiration_dts when that comes before stateTtlMs", async () => {
+    it("expires the state at /sso/authorize's expiration_dts when that comes before stateTtlMs", async () => {
       await start();
       h.emulator.inject('authorize', {
         status: 200,
@@ -330,10 +336,10 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 10: concurrent callbacks with one state', () => {
+  describe('concurrent callbacks with one state', () => {
     beforeEach(() => start());
 
-    it('case 10: signs in exactly one of 100 simultaneous callbacks and fails the others with 403', async () => {
+    it('signs in exactly one of 100 simultaneous callbacks and fails the others with 403', async () => {
       const { browser, loginUrl } = await pendingSignIn();
       const callback = callbackPath(await h.emulator.approve(loginUrl));
       const results = await Promise.all(Array.from({ length: 100 }, () => browser.get(callback)));
@@ -342,11 +348,11 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       const winner = results.find((res) => res.status === 302)!;
       expect(winner.headers.location).to.equal('/me');
       // The losers' flash messages may set a newer cookie in this agent, as in a browser: ask with the winner's.
-      const signedIn = await request(h.app).get('/me').set('Cookie', sidCookie(winner.headers['set-cookie']));
+      const signedIn = await request(h.app).get('/me').set('Cookie', requireCookiePair(winner.headers['set-cookie'], 'sid'));
       expect(signedIn.body.user?.login).to.equal('ada');
     });
 
-    it('case 10: calls /sso/token and /sso/session/user exactly once for 100 simultaneous callbacks', async () => {
+    it('calls /sso/token and /sso/session/user exactly once for 100 simultaneous callbacks', async () => {
       const { browser, loginUrl } = await pendingSignIn();
       const callback = callbackPath(await h.emulator.approve(loginUrl));
       await Promise.all(Array.from({ length: 100 }, () => browser.get(callback)));
@@ -355,10 +361,10 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 11: two tabs each start a sign-in', () => {
+  describe('two tabs each start a sign-in', () => {
     beforeEach(() => start());
 
-    it('case 11: lets the first tab finish although a second tab started after it', async () => {
+    it('lets the first tab finish although a second tab started after it', async () => {
       const browser = h.browser();
       const first = await beginSignIn(browser);
       await beginSignIn(browser);
@@ -367,7 +373,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(1);
     });
 
-    it('case 11: lets the second tab finish when the first was abandoned', async () => {
+    it('lets the second tab finish when the first was abandoned', async () => {
       const browser = h.browser();
       await beginSignIn(browser);
       const second = await beginSignIn(browser);
@@ -375,7 +381,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect((await me(browser)).user?.login).to.equal('grace');
     });
 
-    it('case 11: fails the oldest of six tabs with 403 and a clear message, never an error', async () => {
+    it('fails the oldest of six tabs with 403 and a clear message, never an error', async () => {
       const browser = h.browser();
       const oldest = await beginSignIn(browser);
       for (let i = 0; i < 5; i++) await beginSignIn(browser);
@@ -387,14 +393,14 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 12: a state of the wrong length', () => {
+  describe('a state of the wrong length', () => {
     beforeEach(() => start());
 
     for (const [what, tamper] of [
       ['one character short', (s: string) => s.slice(0, 42)],
       ['one character long', (s: string) => `${s}A`],
     ] as const) {
-      it(`case 12: fails with 403, not 500, for a state ${what}`, async () => {
+      it(`fails with 403, not 500, for a state ${what}`, async () => {
         const { browser, state } = await pendingSignIn();
         await browser.get(callbackWith(`code=c&state=${tamper(state)}`)).expect(403);
         expect((await me(browser)).messages).to.deep.equal([FailureMessages.stateMismatch]);
@@ -403,10 +409,10 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     }
   });
 
-  describe('case 13: a wrong guess', () => {
+  describe('a wrong guess', () => {
     beforeEach(() => start());
 
-    it('case 13: a wrong state uses up the real one', async () => {
+    it('a wrong state uses up the real one', async () => {
       const { browser, state, loginUrl } = await pendingSignIn();
       const genuine = callbackPath(await h.emulator.approve(loginUrl));
       await browser.get(callbackWith(`code=c&state=${otherState(state)}`)).expect(403);
@@ -418,10 +424,10 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 14: UltraCart reports an error', () => {
+  describe('UltraCart reports an error', () => {
     beforeEach(() => start());
 
-    it('case 14: fails with 401 "cancelled" when the user denied the login', async () => {
+    it('fails with 401 "cancelled" when the user denied the login', async () => {
       const { browser, loginUrl } = await pendingSignIn();
       const res = await browser.get(callbackPath(await h.emulator.deny(loginUrl))).expect(401);
       expect(res.headers.location).to.equal(undefined);
@@ -429,7 +435,7 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 14: never repeats error_description, so injected markup goes nowhere', async () => {
+    it('never repeats error_description, so injected markup goes nowhere', async () => {
       const { browser, loginUrl } = await pendingSignIn();
       const denied = callbackPath(await h.emulator.deny(loginUrl));
       const res = await browser.get(`${denied}&error_description=${encodeURIComponent('<script>alert(1)</script>')}`).expect(401);
@@ -437,26 +443,26 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
       expect((await me(browser)).messages.join(' ')).to.not.include('<script>');
     });
 
-    it('case 14: checks the state first, so an error with a wrong state fails with 403', async () => {
+    it('checks the state first, so an error with a wrong state fails with 403', async () => {
       const { browser, state } = await pendingSignIn();
       await browser.get(callbackWith(`error=access_denied&state=${otherState(state)}`)).expect(403);
       expect((await me(browser)).messages).to.deep.equal([FailureMessages.stateMismatch]);
     });
 
-    it('case 14: checks the state first, so an error with no state fails with 403', async () => {
+    it('checks the state first, so an error with no state fails with 403', async () => {
       const { browser } = await pendingSignIn();
       await browser.get(callbackWith('error=access_denied')).expect(403);
       expect((await me(browser)).user).to.equal(null);
     });
 
-    it('case 14: fails with 401 and a generic message for an error other than access_denied', async () => {
+    it('fails with 401 and a generic message for an error other than access_denied', async () => {
       const { browser, state } = await pendingSignIn();
       await browser.get(callbackWith(`error=server_error&state=${state}`)).expect(401);
       expect((await me(browser)).messages).to.deep.equal([FailureMessages.upstreamRefused]);
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 14: treats error and code together as an error, never exchanging the code', async () => {
+    it('treats error and code together as an error, never exchanging the code', async () => {
       const { browser, loginUrl } = await pendingSignIn();
       const approved = callbackPath(await h.emulator.approve(loginUrl));
       await browser.get(`${approved}&error=access_denied`).expect(401);
@@ -465,10 +471,10 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 
-  describe('case 15: a callback with neither code nor error', () => {
+  describe('a callback with neither code nor error', () => {
     beforeEach(() => start());
 
-    it('case 15: fails with 400 and does not start a new authorize', async () => {
+    it('fails with 400 and does not start a new authorize', async () => {
       const { browser, state } = await pendingSignIn();
       const res = await browser.get(callbackWith(`state=${state}`)).expect(400);
       expect(res.headers.location).to.equal(undefined);
@@ -489,15 +495,3 @@ describe('UltraCartStrategy: what the browser brings back to the callback', () =
     });
   });
 });
-
-/** The `sid=…` pair from a Set-Cookie header, to replay it as another browser would. */
-function sidCookie(setCookie: string | string[] | undefined): string {
-  const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  const sid = all.find((cookie) => cookie.startsWith('sid='));
-  if (!sid) throw new Error('expected a sid cookie');
-  return sid.split(';', 1)[0]!;
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

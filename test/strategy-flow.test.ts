@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { beginSignIn, callbackPath, startHarness, type Harness, CALLBACK_PATH } from './support/harness.js';
+import { beginSignIn, callbackPath, me, startHarness, type Harness, CALLBACK_PATH } from './support/harness.js';
 
 describe('UltraCartStrategy: a complete sign-in', () => {
   let h: Harness;
@@ -37,15 +37,15 @@ describe('UltraCartStrategy: a complete sign-in', () => {
 
     it('signs the user in, with a new session id, after token and user calls', async () => {
       const browser = h.browser();
-      const before = (await browser.get('/me')).body.sessionID;
+      const before = (await me(browser)).sessionID;
       const callback = await h.emulator.approve(await beginSignIn(browser));
       const res = await browser.get(callbackPath(callback)).expect(302);
       expect(res.headers.location).to.equal('/me');
       expect(res.headers['cache-control']).to.equal('no-store');
-      const me = (await browser.get('/me')).body;
-      expect(me.user).to.include({ id: '1001', login: 'ada' });
-      expect(me.user.simpleKey).to.be.a('string').with.length.greaterThan(10);
-      expect(me.sessionID).to.not.equal(before);
+      const seen = await me(browser);
+      expect(seen.user).to.include({ id: '1001', login: 'ada' });
+      expect(seen.user!.simpleKey).to.be.a('string').with.length.greaterThan(10);
+      expect(seen.sessionID).to.not.equal(before);
       expect(h.emulator.count('token')).to.equal(1);
       expect(h.emulator.count('user')).to.equal(1);
     });
@@ -58,15 +58,15 @@ describe('UltraCartStrategy: a complete sign-in', () => {
       expect(JSON.parse(token.body).grant_type).to.equal('simple_key');
       expect(token.headers['x-ultracart-simple-key']).to.equal(h.emulator.appKey);
       const user = h.emulator.calls.find((c) => c.endpoint === 'user')!;
-      const me = (await browser.get('/me')).body;
-      expect(user.headers['x-ultracart-simple-key']).to.equal(me.user.simpleKey);
+      const seen = await me(browser);
+      expect(user.headers['x-ultracart-simple-key']).to.equal(seen.user!.simpleKey);
       expect(user.headers['x-ultracart-api-version']).to.equal('2017-03-01');
     });
 
     it('signs in the user chosen on the login page', async () => {
       const browser = h.browser();
       await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser), 'grace')));
-      expect((await browser.get('/me')).body.user).to.include({ id: '1002', login: 'grace' });
+      expect((await me(browser)).user).to.include({ id: '1002', login: 'grace' });
     });
 
     it('lets the first of two tabs finish even though a second tab started a sign-in after it', async () => {
@@ -75,7 +75,7 @@ describe('UltraCartStrategy: a complete sign-in', () => {
       await beginSignIn(browser);
       const res = await browser.get(callbackPath(await h.emulator.approve(first, 'grace'))).expect(302);
       expect(res.headers.location).to.equal('/me');
-      expect((await browser.get('/me')).body.user.login).to.equal('grace');
+      expect((await me(browser)).user!.login).to.equal('grace');
     });
 
     it('sends the other tab home, still signed in, when its callback arrives after the session was renewed', async () => {
@@ -86,7 +86,7 @@ describe('UltraCartStrategy: a complete sign-in', () => {
       await browser.get(callbackPath(await h.emulator.approve(first, 'ada'))).expect(302);
       const res = await browser.get(callbackPath(secondCallback)).expect(302);
       expect(res.headers.location).to.equal('/');
-      expect((await browser.get('/me')).body.user.login).to.equal('ada');
+      expect((await me(browser)).user!.login).to.equal('ada');
       expect(h.emulator.count('token')).to.equal(1);
     });
   });
@@ -128,14 +128,14 @@ describe('UltraCartStrategy: a complete sign-in', () => {
       });
       const browser = h.browser();
       await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser))));
-      expect((await browser.get('/me')).body.user).to.deep.equal({ id: 'p-1001' });
+      expect((await me(browser)).user).to.deep.equal({ id: 'p-1001' });
     });
 
     it('fails with 403 and revokes the key when it resolves to false', async () => {
       h = await startHarness({ verify: (async () => false) as never });
       const browser = h.browser();
       await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser)))).expect(403);
-      expect((await browser.get('/me')).body.user).to.equal(null);
+      expect((await me(browser)).user).to.equal(null);
       expect(h.emulator.count('revoke')).to.equal(1);
     });
 
@@ -143,7 +143,7 @@ describe('UltraCartStrategy: a complete sign-in', () => {
       h = await startHarness({ verify: (async () => Promise.reject(Object.assign(new Error('db down'), { status: 503 }))) as never });
       const browser = h.browser();
       await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser)))).expect(503);
-      expect((await browser.get('/me')).body.user).to.equal(null);
+      expect((await me(browser)).user).to.equal(null);
     });
   });
 
@@ -161,9 +161,9 @@ describe('UltraCartStrategy: a complete sign-in', () => {
       });
       const browser = h.browser();
       await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser))));
-      const user = (await browser.get('/me')).body.user;
-      expect(user.path).to.equal(CALLBACK_PATH);
-      expect(Date.parse(user.expiresAt)).to.be.greaterThan(Date.now());
+      const user = (await me(browser)).user;
+      expect(user!.path).to.equal(CALLBACK_PATH);
+      expect(Date.parse(user!.expiresAt as string)).to.be.greaterThan(Date.now());
     });
   });
 
@@ -172,11 +172,11 @@ describe('UltraCartStrategy: a complete sign-in', () => {
       it('signs the user in with a new session id', async () => {
         h = await startHarness(variant);
         const browser = h.browser();
-        const before = (await browser.get('/me')).body.sessionID;
+        const before = (await me(browser)).sessionID;
         await browser.get(callbackPath(await h.emulator.approve(await beginSignIn(browser)))).expect(302);
-        const me = (await browser.get('/me')).body;
-        expect(me.user.login).to.equal('ada');
-        expect(me.sessionID).to.not.equal(before);
+        const seen = await me(browser);
+        expect(seen.user!.login).to.equal('ada');
+        expect(seen.sessionID).to.not.equal(before);
       });
     });
   }

@@ -3,19 +3,8 @@ import session from 'express-session';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { FailureMessages, UltraCartApiError } from '../src/index.js';
-import { beginSignIn, callbackPath, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
-
-async function me(
-  browser: TestAgent,
-): Promise<{ user: { id: string; login: string; simpleKey: string } | null; sessionID: string; messages: string[] }> {
-  return (await browser.get('/me').expect(200)).body;
-}
-
-/** The `sid=…` pair from a Set-Cookie header. */
-function sidCookie(setCookie: string | string[] | undefined): string | undefined {
-  const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  return all.find((cookie) => cookie.startsWith('sid='))?.split(';', 1)[0];
-}
+import { cookiePair } from './support/cookies.js';
+import { beginSignIn, callbackPath, me, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
 
 /** The user simple key UltraCart issued during the sign-in, read from the upstream call that used it. */
 function issuedKey(h: Harness): string {
@@ -59,7 +48,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
     h = await startHarness(options);
   }
 
-  describe('case 16: lockToIp, against a code injected from another network', () => {
+  describe('lockToIp, against a code injected from another network', () => {
     const BROWSER_IP = '203.0.113.5';
     const ATTACKER_IP = '198.51.100.7';
 
@@ -71,7 +60,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       return { browser, callback: callbackPath(await h.emulator.approve(login.headers.location as string, 'ada', approvedIp)) };
     }
 
-    it('case 16: fails with 403 when UltraCart saw the login approved from another IP', async () => {
+    it('fails with 403 when UltraCart saw the login approved from another IP', async () => {
       const { browser, callback } = await callbackApprovedFrom(ATTACKER_IP);
       const res = await browser.get(callback).set('X-Forwarded-For', BROWSER_IP).expect(403);
       expect(res.headers.location).to.equal(undefined);
@@ -80,7 +69,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect(after.messages).to.deep.equal([FailureMessages.ipMismatch]);
     });
 
-    it('case 16: revokes the key exactly once on an IP mismatch, and never fetches the user with it', async () => {
+    it('revokes the key exactly once on an IP mismatch, and never fetches the user with it', async () => {
       const { browser, callback } = await callbackApprovedFrom(ATTACKER_IP);
       await browser.get(callback).set('X-Forwarded-For', BROWSER_IP).expect(403);
       expect(h.emulator.count('token')).to.equal(1);
@@ -88,7 +77,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect(h.emulator.count('user')).to.equal(0);
     });
 
-    it('case 16: leaves the revoked key unusable at UltraCart', async () => {
+    it('leaves the revoked key unusable at UltraCart', async () => {
       const { browser, callback } = await callbackApprovedFrom(ATTACKER_IP);
       await browser.get(callback).set('X-Forwarded-For', BROWSER_IP).expect(403);
       const err = await h.strategy.client.sessionUser(issuedKey(h)).then(
@@ -99,7 +88,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect((err as UltraCartApiError).upstreamStatus).to.equal(401);
     });
 
-    it('case 16: still fails with 403 when the best-effort revoke itself fails', async () => {
+    it('still fails with 403 when the best-effort revoke itself fails', async () => {
       const { browser, callback } = await callbackApprovedFrom(ATTACKER_IP);
       h.emulator.inject('revoke', { status: 500 });
       await browser.get(callback).set('X-Forwarded-For', BROWSER_IP).expect(403);
@@ -107,14 +96,14 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect(h.emulator.count('revoke')).to.equal(1);
     });
 
-    it('case 16: signs the user in when the IPs match', async () => {
+    it('signs the user in when the IPs match', async () => {
       const { browser, callback } = await callbackApprovedFrom(BROWSER_IP);
       await browser.get(callback).set('X-Forwarded-For', BROWSER_IP).expect(302);
       expect((await me(browser)).user?.login).to.equal('ada');
       expect(h.emulator.count('revoke')).to.equal(0);
     });
 
-    it('case 16: fails with 403 and revokes the key when the token carries no ip_address at all', async () => {
+    it('fails with 403 and revokes the key when the token carries no ip_address at all', async () => {
       const browser = h.browser();
       const login = await browser.get('/login').set('X-Forwarded-For', BROWSER_IP).expect(302);
       const callback = callbackPath(await h.emulator.approve(login.headers.location as string));
@@ -127,7 +116,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect(h.emulator.count('revoke')).to.equal(1);
     });
 
-    it('case 37: ignores a forged X-Forwarded-For entry when trust proxy is set to the exact hop count', async () => {
+    it('ignores a forged X-Forwarded-For entry when trust proxy is set to the exact hop count', async () => {
       const { browser, callback } = await callbackApprovedFrom(ATTACKER_IP);
       // The attacker's own header comes first; the one trusted proxy appends the real client address.
       await browser.get(callback).set('X-Forwarded-For', `${ATTACKER_IP}, ${BROWSER_IP}`).expect(403);
@@ -136,8 +125,8 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
     });
   });
 
-  describe('case 16: lockToIp without a proxy', () => {
-    it('case 16: matches the IPv4 address UltraCart saw against the IPv4-mapped address Node reports', async () => {
+  describe('lockToIp without a proxy', () => {
+    it('matches the IPv4 address UltraCart saw against the IPv4-mapped address Node reports', async () => {
       await start({ strategy: { lockToIp: true } });
       const browser = h.browser();
       const callback = callbackPath(await h.emulator.approve(await beginSignIn(browser), 'ada', '127.0.0.1'));
@@ -147,8 +136,8 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
     });
   });
 
-  describe('case 16: without lockToIp (the default)', () => {
-    it('case 16: signs the user in whatever IP UltraCart saw, the risk lockToIp exists to remove', async () => {
+  describe('without lockToIp (the default)', () => {
+    it('signs the user in whatever IP UltraCart saw, the risk lockToIp exists to remove', async () => {
       await start({ trustProxy: 1 });
       const browser = h.browser();
       const login = await browser.get('/login').set('X-Forwarded-For', '203.0.113.5').expect(302);
@@ -159,35 +148,35 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
     });
   });
 
-  describe('case 17: session fixation', () => {
+  describe('session fixation', () => {
     beforeEach(() => start());
 
     /** The attacker gets a real session cookie from the site, then plants it in the victim's browser. */
     async function plantedSignIn(): Promise<{ planted: string; plantedId: string; afterSignIn: string }> {
       const login = await request(h.app).get('/login').expect(302);
-      const planted = sidCookie(login.headers['set-cookie'])!;
+      const planted = cookiePair(login.headers['set-cookie'], 'sid')!;
       const plantedId = (await request(h.app).get('/me').set('Cookie', planted)).body.sessionID as string;
       const callback = callbackPath(await h.emulator.approve(login.headers.location as string));
       const done = await request(h.app).get(callback).set('Cookie', planted).expect(302);
-      const afterSignIn = sidCookie(done.headers['set-cookie']);
+      const afterSignIn = cookiePair(done.headers['set-cookie'], 'sid');
       if (!afterSignIn) throw new Error('the sign-in set no new session cookie');
       return { planted, plantedId, afterSignIn };
     }
 
-    it('case 17: gives the victim a new session id at sign-in', async () => {
+    it('gives the victim a new session id at sign-in', async () => {
       const { plantedId, afterSignIn } = await plantedSignIn();
       const victim = (await request(h.app).get('/me').set('Cookie', afterSignIn)).body;
       expect(victim.user.login).to.equal('ada');
       expect(victim.sessionID).to.be.a('string').and.not.equal(plantedId);
     });
 
-    it('case 17: leaves the planted session id with no user', async () => {
+    it('leaves the planted session id with no user', async () => {
       const { planted } = await plantedSignIn();
       const attacker = (await request(h.app).get('/me').set('Cookie', planted)).body;
       expect(attacker.user).to.equal(null);
     });
 
-    it('case 17: carries the validated returnTo across the session regeneration', async () => {
+    it('carries the validated returnTo across the session regeneration', async () => {
       const browser = h.browser();
       const login = await beginSignIn(browser, '/login?returnTo=%2Forders%2F42');
       const res = await browser.get(callbackPath(await h.emulator.approve(login))).expect(302);
@@ -195,7 +184,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
     });
   });
 
-  describe('case 18: the session store fails during sign-in', () => {
+  describe('the session store fails during sign-in', () => {
     let store: FlakyStore;
     beforeEach(async () => {
       store = new FlakyStore();
@@ -205,7 +194,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       h.app.set('env', 'test');
     });
 
-    it('case 18: answers with an error status, not a sign-in, when regenerating the session fails', async () => {
+    it('answers with an error status, not a sign-in, when regenerating the session fails', async () => {
       const browser = h.browser();
       const callback = callbackPath(await h.emulator.approve(await beginSignIn(browser)));
       store.failDestroy = true;
@@ -217,7 +206,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect((await me(browser)).user).to.equal(null);
     });
 
-    it('case 18: keeps no simple key in any stored session when regenerating fails', async () => {
+    it('keeps no simple key in any stored session when regenerating fails', async () => {
       const browser = h.browser();
       const callback = callbackPath(await h.emulator.approve(await beginSignIn(browser)));
       store.failDestroy = true;
@@ -226,7 +215,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect(await store.dump()).to.not.include(issuedKey(h));
     });
 
-    it('case 18: answers with an error status, not a sign-in, when saving the signed-in session fails', async () => {
+    it('answers with an error status, not a sign-in, when saving the signed-in session fails', async () => {
       const browser = h.browser();
       const callback = callbackPath(await h.emulator.approve(await beginSignIn(browser)));
       store.failSaveOfSignedIn = true;
@@ -237,7 +226,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect(await store.dump()).to.not.include(issuedKey(h));
     });
 
-    it('case 18: signs in normally once the store has recovered', async () => {
+    it('signs in normally once the store has recovered', async () => {
       const browser = h.browser();
       const callback = callbackPath(await h.emulator.approve(await beginSignIn(browser)));
       store.failDestroy = true;
@@ -248,8 +237,8 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
     });
   });
 
-  describe('case 19: a cookie the browser does not send back', () => {
-    it('case 19: fails with 403 and the diagnostic message when the callback arrives without the cookie (SameSite=Strict)', async () => {
+  describe('a cookie the browser does not send back', () => {
+    it('fails with 403 and the diagnostic message when the callback arrives without the cookie (SameSite=Strict)', async () => {
       await start();
       const starter = h.browser();
       const callback = callbackPath(await h.emulator.approve(await beginSignIn(starter)));
@@ -262,10 +251,10 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 19: fails with 403, not a redirect loop, when a Secure cookie is never set behind a TLS proxy without trust proxy', async () => {
+    it('fails with 403, not a redirect loop, when a Secure cookie is never set behind a TLS proxy without trust proxy', async () => {
       await start({ sessionCookie: { secure: true } });
       const login = await request(h.app).get('/login').set('X-Forwarded-Proto', 'https').expect(302);
-      expect(sidCookie(login.headers['set-cookie'])).to.equal(undefined);
+      expect(cookiePair(login.headers['set-cookie'], 'sid')).to.equal(undefined);
       const callback = callbackPath(await h.emulator.approve(login.headers.location as string));
       const res = await request(h.app).get(callback).set('X-Forwarded-Proto', 'https').expect(403);
       expect(res.headers.location).to.equal(undefined);
@@ -273,10 +262,10 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 19: sets the Secure cookie and signs in once trust proxy is set to the hop count', async () => {
+    it('sets the Secure cookie and signs in once trust proxy is set to the hop count', async () => {
       await start({ sessionCookie: { secure: true }, trustProxy: 1 });
       const login = await request(h.app).get('/login').set('X-Forwarded-Proto', 'https').expect(302);
-      const cookie = sidCookie(login.headers['set-cookie']);
+      const cookie = cookiePair(login.headers['set-cookie'], 'sid');
       expect(cookie).to.be.a('string');
       const callback = callbackPath(await h.emulator.approve(login.headers.location as string));
       await request(h.app).get(callback).set('X-Forwarded-Proto', 'https').set('Cookie', cookie!).expect(302);
@@ -284,7 +273,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
     });
   });
 
-  describe('case 20: spoofed Host and X-Forwarded-Host on the sign-in route', () => {
+  describe('spoofed Host and X-Forwarded-Host on the sign-in route', () => {
     beforeEach(() => start({ trustProxy: 1 }));
 
     function sentRedirectUri(): { parsed: string; raw: string } {
@@ -292,14 +281,14 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       return { parsed: JSON.parse(call.body).redirect_uri as string, raw: call.body };
     }
 
-    it('case 20: sends the configured callbackURL byte for byte whatever Host says', async () => {
+    it('sends the configured callbackURL byte for byte whatever Host says', async () => {
       await h.browser().get('/login').set('Host', 'evil.example').expect(302);
       const sent = sentRedirectUri();
       expect(sent.parsed).to.equal(h.callbackURL);
       expect(sent.raw).to.include(`"redirect_uri":${JSON.stringify(h.callbackURL)}`);
     });
 
-    it('case 20: sends the configured callbackURL byte for byte whatever X-Forwarded-Host and X-Forwarded-Proto say', async () => {
+    it('sends the configured callbackURL byte for byte whatever X-Forwarded-Host and X-Forwarded-Proto say', async () => {
       await h.browser().get('/login').set('X-Forwarded-Host', 'evil.example').set('X-Forwarded-Proto', 'https').expect(302);
       const sent = sentRedirectUri();
       expect(sent.parsed).to.equal(h.callbackURL);
@@ -314,7 +303,7 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
       expect(sentRedirectUri().parsed).to.equal(configured);
     });
 
-    it('case 20: still redirects to the UltraCart login page, not to the spoofed host', async () => {
+    it('still redirects to the UltraCart login page, not to the spoofed host', async () => {
       const res = await h.browser().get('/login').set('Host', 'evil.example').set('X-Forwarded-Host', 'evil.example').expect(302);
       expect(new URL(res.headers.location as string).origin).to.equal(h.emulator.origin);
     });

@@ -2,20 +2,17 @@ import { expect } from 'chai';
 import type TestAgent from 'supertest/lib/agent.js';
 import { FailureMessages, UltraCartApiError, type UltraCartProfile, type UltraCartToken, type VerifyFunction } from '../src/index.js';
 import type { Fault, UltraCartEmulatorEndpoint } from '../src/testing/index.js';
-import { beginSignIn, CALLBACK_PATH, callbackPath, lastState, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
-
-interface Me {
-  user: { id: string; login: string; simpleKey: string } | null;
-  messages: string[];
-}
-
-async function me(browser: TestAgent): Promise<Me> {
-  return (await browser.get('/me').expect(200)).body;
-}
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+import {
+  beginSignIn,
+  CALLBACK_PATH,
+  callbackPath,
+  lastState,
+  me,
+  startHarness,
+  type Harness,
+  type HarnessOptions,
+} from './support/harness.js';
+import { pause } from './support/time.js';
 
 describe('UltraCartStrategy: when UltraCart misbehaves', () => {
   let h: Harness;
@@ -50,10 +47,10 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     expect((await me(browser)).user?.login).to.equal('ada');
   }
 
-  describe('case 24: /sso/authorize is rate limited', () => {
+  describe('/sso/authorize is rate limited', () => {
     beforeEach(() => start());
 
-    it('case 24: answers /login with 503 and Retry-After, no redirect, after a single authorize call', async () => {
+    it('answers /login with 503 and Retry-After, no redirect, after a single authorize call', async () => {
       const { res } = await signInMeeting('authorize', { status: 429, headers: { 'Retry-After': '30' } });
       expect(res.status).to.equal(503);
       expect(res.headers['retry-after']).to.equal('30');
@@ -63,19 +60,19 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       await expectFreshSignInWorks();
     });
 
-    it('case 24: caps a huge Retry-After at 300 seconds', async () => {
+    it('caps a huge Retry-After at 300 seconds', async () => {
       const { res } = await signInMeeting('authorize', { status: 429, headers: { 'Retry-After': '99999' } });
       expect(res.status).to.equal(503);
       expect(res.headers['retry-after']).to.equal('300');
     });
 
-    it('case 24: answers 503 without Retry-After when UltraCart sent none', async () => {
+    it('answers 503 without Retry-After when UltraCart sent none', async () => {
       const { res } = await signInMeeting('authorize', { status: 429 });
       expect(res.status).to.equal(503);
       expect(res.headers['retry-after']).to.equal(undefined);
     });
 
-    it('case 24: stores no usable state, so a callback carrying the sent state fails with 403', async () => {
+    it('stores no usable state, so a callback carrying the sent state fails with 403', async () => {
       const { browser, res } = await signInMeeting('authorize', { status: 429, headers: { 'Retry-After': '30' } });
       expect(res.headers['set-cookie']).to.equal(undefined);
       await browser.get(`${CALLBACK_PATH}?code=c&state=${lastState(h.emulator)}`).expect(403);
@@ -83,7 +80,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     });
   });
 
-  describe('case 25: /sso/token is rate limited or failing', () => {
+  describe('/sso/token is rate limited or failing', () => {
     beforeEach(() => start());
 
     for (const [status, answer] of [
@@ -92,7 +89,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       [502, 502],
       [503, 503],
     ] as const) {
-      it(`case 25: answers ${answer} to a token ${status}, with exactly one token call and nobody signed in`, async () => {
+      it(`answers ${answer} to a token ${status}, with exactly one token call and nobody signed in`, async () => {
         const { browser, res } = await signInMeeting('token', { status });
         expect(res.status).to.equal(answer);
         expect(res.headers.location).to.equal(undefined);
@@ -103,13 +100,13 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       });
     }
 
-    it('case 25: passes a token 429 Retry-After on to the browser', async () => {
+    it('passes a token 429 Retry-After on to the browser', async () => {
       const { res } = await signInMeeting('token', { status: 429, headers: { 'Retry-After': '12' } });
       expect(res.status).to.equal(503);
       expect(res.headers['retry-after']).to.equal('12');
     });
 
-    it('case 25: does not exchange the code again when the browser retries the same callback', async () => {
+    it('does not exchange the code again when the browser retries the same callback', async () => {
       const { browser, callback } = await approvedSignIn();
       h.emulator.inject('token', { status: 503 });
       await browser.get(callback).expect(503);
@@ -118,13 +115,13 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     });
   });
 
-  describe('case 26: a 5xx from any call', () => {
+  describe('a 5xx from any call', () => {
     beforeEach(() => start());
 
     for (const endpoint of ['authorize', 'token', 'user'] as const) {
       for (const status of [500, 502, 503]) {
         const answer = status === 503 ? 503 : 502;
-        it(`case 26: answers ${answer} (an error, never a failed login) to a ${status} from ${endpoint}`, async () => {
+        it(`answers ${answer} (an error, never a failed login) to a ${status} from ${endpoint}`, async () => {
           const { browser, res } = await signInMeeting(endpoint, { status });
           expect(res.status).to.equal(answer);
           expect(res.body.error).to.equal('UltraCartApiError');
@@ -136,17 +133,17 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       }
     }
 
-    it('case 26: revokes the fresh key when fetching the user fails with a 5xx', async () => {
+    it('revokes the fresh key when fetching the user fails with a 5xx', async () => {
       await signInMeeting('user', { status: 500 });
       expect(h.emulator.count('revoke')).to.equal(1);
     });
   });
 
-  describe('case 27: UltraCart refuses the code or the app', () => {
+  describe('UltraCart refuses the code or the app', () => {
     beforeEach(() => start());
 
     for (const status of [400, 401, 404, 410]) {
-      it(`case 27: fails with 401 "try again" when /sso/token answers ${status}`, async () => {
+      it(`fails with 401 "try again" when /sso/token answers ${status}`, async () => {
         const { browser, res } = await signInMeeting('token', { status });
         expect(res.status).to.equal(401);
         expect(res.headers.location).to.equal(undefined);
@@ -157,7 +154,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       });
     }
 
-    it('case 27: answers 500 (a configuration fault) when /sso/authorize rejects the app key', async () => {
+    it('answers 500 (a configuration fault) when /sso/authorize rejects the app key', async () => {
       const { res } = await signInMeeting('authorize', { status: 401 });
       expect(res.status).to.equal(500);
       expect(res.body.code).to.equal('ULTRACART_CONFIGURATION');
@@ -165,7 +162,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       expect(res.headers.location).to.equal(undefined);
     });
 
-    it('case 27: keeps the app key out of the error even when UltraCart echoes it', async () => {
+    it('keeps the app key out of the error even when UltraCart echoes it', async () => {
       const key = h.emulator.appKey;
       const { res } = await signInMeeting('authorize', {
         status: 401,
@@ -177,7 +174,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     });
 
     for (const status of [400, 403, 410]) {
-      it(`case 27: answers 500 when /sso/authorize answers ${status}`, async () => {
+      it(`answers 500 when /sso/authorize answers ${status}`, async () => {
         const { res } = await signInMeeting('authorize', { status });
         expect(res.status).to.equal(500);
         expect(res.body.code).to.equal('ULTRACART_CONFIGURATION');
@@ -185,7 +182,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     }
   });
 
-  describe('case 28: a 200 from /sso/token that is not a success', () => {
+  describe('a 200 from /sso/token that is not a success', () => {
     beforeEach(() => start());
 
     for (const [what, body] of [
@@ -195,7 +192,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       ['holding {success:false, error}', { success: false, error: { developer_message: 'Invalid code', user_message: 'Try again' } }],
       ['holding an error object alongside a simple_key', { simple_key: 'k-123456', error: { developer_message: 'Invalid code' } }],
     ] as const) {
-      it(`case 28: answers 502 to a 200 ${what}, signing nobody in`, async () => {
+      it(`answers 502 to a 200 ${what}, signing nobody in`, async () => {
         const { browser, res } = await signInMeeting('token', { status: 200, body });
         expect(res.status).to.equal(502);
         expect(res.body.code).to.equal('ULTRACART_BAD_RESPONSE');
@@ -206,11 +203,11 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     }
   });
 
-  describe('case 29: malformed JSON', () => {
+  describe('malformed JSON', () => {
     beforeEach(() => start());
 
     for (const endpoint of ['authorize', 'token', 'user'] as const) {
-      it(`case 29: answers 502 to truncated JSON from ${endpoint}`, async () => {
+      it(`answers 502 to truncated JSON from ${endpoint}`, async () => {
         const { browser, res } = await signInMeeting(endpoint, { behaviour: 'malformed' });
         expect(res.status).to.equal(502);
         expect(res.body.code).to.equal('ULTRACART_BAD_RESPONSE');
@@ -219,7 +216,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       });
     }
 
-    it('case 29: keeps the body out of the error message', async () => {
+    it('keeps the body out of the error message', async () => {
       const { res } = await signInMeeting('token', { status: 200, body: '{"simple_key":"leaked-key-0123456789",' });
       expect(res.status).to.equal(502);
       expect(res.text).to.not.include('leaked-key-0123456789');
@@ -227,11 +224,11 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     });
   });
 
-  describe('case 30: the wrong content type', () => {
+  describe('the wrong content type', () => {
     beforeEach(() => start());
 
     for (const endpoint of ['authorize', 'token', 'user'] as const) {
-      it(`case 30: answers 502 to a text/html 200 from ${endpoint}, without quoting it`, async () => {
+      it(`answers 502 to a text/html 200 from ${endpoint}, without quoting it`, async () => {
         const { browser, res } = await signInMeeting(endpoint, { behaviour: 'html' });
         expect(res.status).to.equal(502);
         expect(res.text).to.not.include('Wi-Fi');
@@ -240,7 +237,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       });
     }
 
-    it('case 30: does not parse a valid token body sent as text/plain', async () => {
+    it('does not parse a valid token body sent as text/plain', async () => {
       const body = { simple_key: 'plain-text-key-0001', expiration_dts: new Date(Date.now() + 3_600_000).toISOString() };
       const { res } = await signInMeeting('token', { status: 200, body, contentType: 'text/plain' });
       expect(res.status).to.equal(502);
@@ -248,11 +245,11 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     });
   });
 
-  describe('case 31: a huge or endless body', () => {
+  describe('a huge or endless body', () => {
     beforeEach(() => start());
 
     for (const endpoint of ['authorize', 'token', 'user'] as const) {
-      it(`case 31: answers 502 to an endless body from ${endpoint}`, async () => {
+      it(`answers 502 to an endless body from ${endpoint}`, async () => {
         const { browser, res } = await signInMeeting(endpoint, { behaviour: 'endless' });
         expect(res.status).to.equal(502);
         expect(res.body.message).to.match(/cap/);
@@ -261,7 +258,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       });
     }
 
-    it('case 31: answers 502 to a declared Content-Length over the cap', async () => {
+    it('answers 502 to a declared Content-Length over the cap', async () => {
       const body = `"${'x'.repeat(70 * 1024)}"`;
       const { res } = await signInMeeting('token', { status: 200, body, headers: { 'Content-Length': String(body.length) } });
       expect(res.status).to.equal(502);
@@ -269,10 +266,10 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     });
   });
 
-  describe('case 32: a slow UltraCart', () => {
+  describe('a slow UltraCart', () => {
     beforeEach(() => start({ strategy: { timeoutMs: 300 } }));
 
-    it('case 32: answers /login with 504 and no redirect when /sso/authorize never answers', async () => {
+    it('answers /login with 504 and no redirect when /sso/authorize never answers', async () => {
       const { res } = await signInMeeting('authorize', { behaviour: 'hang' });
       expect(res.status).to.equal(504);
       expect(res.body.code).to.equal('ULTRACART_TIMEOUT');
@@ -280,13 +277,13 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       await expectFreshSignInWorks();
     });
 
-    it('case 32: answers the callback with 504 when /sso/token answers after timeoutMs', async () => {
+    it('answers the callback with 504 when /sso/token answers after timeoutMs', async () => {
       const { browser, res } = await signInMeeting('token', { delayMs: 900 });
       expect(res.status).to.equal(504);
       expect((await me(browser)).user).to.equal(null);
     });
 
-    it('case 32: creates no session when the late token reply arrives after the request failed', async () => {
+    it('creates no session when the late token reply arrives after the request failed', async () => {
       const { browser, res } = await signInMeeting('token', { delayMs: 600 });
       expect(res.status).to.equal(504);
       await pause(500); // past the moment the emulator answered, with a simple key, to nobody
@@ -295,18 +292,18 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       await expectFreshSignInWorks();
     });
 
-    it('case 32: answers 504 when /sso/session/user never answers', async () => {
+    it('answers 504 when /sso/session/user never answers', async () => {
       const { browser, res } = await signInMeeting('user', { behaviour: 'hang' });
       expect(res.status).to.equal(504);
       expect((await me(browser)).user).to.equal(null);
     });
   });
 
-  describe('case 33: the connection is reset', () => {
+  describe('the connection is reset', () => {
     beforeEach(() => start());
 
     for (const endpoint of ['authorize', 'token', 'user'] as const) {
-      it(`case 33: answers 502 "unavailable" when ${endpoint} resets the connection, without retrying`, async () => {
+      it(`answers 502 "unavailable" when ${endpoint} resets the connection, without retrying`, async () => {
         const { browser, res } = await signInMeeting(endpoint, { behaviour: 'reset' });
         expect(res.status).to.equal(502);
         expect(res.body.code).to.equal('ULTRACART_UNAVAILABLE');
@@ -317,10 +314,10 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     }
   });
 
-  describe('case 34: a redirect from an API call', () => {
+  describe('a redirect from an API call', () => {
     beforeEach(() => start());
 
-    it('case 34: answers 502 to a 307 from /sso/token and does not follow it, even to the same endpoint', async () => {
+    it('answers 502 to a 307 from /sso/token and does not follow it, even to the same endpoint', async () => {
       const { browser, res } = await signInMeeting('token', { status: 307, headers: { location: `${h.emulator.url}/sso/token` } });
       expect(res.status).to.equal(502);
       expect(h.emulator.count('token')).to.equal(1);
@@ -328,21 +325,21 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       await expectFreshSignInWorks();
     });
 
-    it('case 34: answers 502 to a 302 from /sso/authorize and does not follow it', async () => {
+    it('answers 502 to a 302 from /sso/authorize and does not follow it', async () => {
       const { res } = await signInMeeting('authorize', { status: 302, headers: { location: `${h.emulator.url}/sso/authorize` } });
       expect(res.status).to.equal(502);
       expect(res.headers.location).to.equal(undefined);
       expect(h.emulator.count('authorize')).to.equal(1);
     });
 
-    it('case 34: answers 502 to a cross-origin 307 from /sso/session/user', async () => {
+    it('answers 502 to a cross-origin 307 from /sso/session/user', async () => {
       const { res } = await signInMeeting('user', { behaviour: 'redirect' });
       expect(res.status).to.equal(502);
       expect(h.emulator.count('user')).to.equal(1);
     });
   });
 
-  describe('case 35: a login_url that must not be followed', () => {
+  describe('a login_url that must not be followed', () => {
     beforeEach(() => start());
 
     const expiry = (): string => new Date(Date.now() + 600_000).toISOString();
@@ -367,7 +364,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       ['missing', () => undefined],
     ];
     for (const [what, make] of variants) {
-      it(`case 35: answers 502 without a redirect to a login_url that is ${what}`, async () => {
+      it(`answers 502 without a redirect to a login_url that is ${what}`, async () => {
         const { res } = await signInMeeting('authorize', {
           status: 200,
           body: { login_url: make(h.emulator.origin), expiration_dts: expiry() },
@@ -380,7 +377,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       });
     }
 
-    it('case 35: discards the state sent with a refused login_url, so a callback with it fails with 403', async () => {
+    it('discards the state sent with a refused login_url, so a callback with it fails with 403', async () => {
       const { browser } = await signInMeeting('authorize', {
         status: 200,
         body: { login_url: 'https://evil.example/login', expiration_dts: expiry() },
@@ -389,7 +386,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       expect(h.emulator.count('token')).to.equal(0);
     });
 
-    it('case 35: follows an https login_url on secure.ultracart.com, allowed by default', async () => {
+    it('follows an https login_url on secure.ultracart.com, allowed by default', async () => {
       const { res } = await signInMeeting('authorize', {
         status: 200,
         body: { login_url: 'https://secure.ultracart.com/login?request=r1', expiration_dts: expiry() },
@@ -399,8 +396,8 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     });
   });
 
-  describe('case 36: a bad user from /sso/session/user', () => {
-    it('case 36: fails with 401 when the key was revoked between token and user', async () => {
+  describe('a bad user from /sso/session/user', () => {
+    it('fails with 401 when the key was revoked between token and user', async () => {
       await start();
       const { browser, res } = await signInMeeting('user', { status: 401 });
       expect(res.status).to.equal(401);
@@ -416,7 +413,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       ['with an object user_id', { user_id: { id: 1001 }, login: 'ada' }],
       ['that is an array', [{ user_id: 1001 }]],
     ] as const) {
-      it(`case 36: answers 502 to a user ${what}, and revokes the key`, async () => {
+      it(`answers 502 to a user ${what}, and revokes the key`, async () => {
         await start();
         const { browser, res } = await signInMeeting('user', { status: 200, body });
         expect(res.status).to.equal(502);
@@ -427,14 +424,14 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       });
     }
 
-    it('case 36: accepts a user_id sent as a numeric string, as the id of the profile', async () => {
+    it('accepts a user_id sent as a numeric string, as the id of the profile', async () => {
       await start();
       const { browser, res } = await signInMeeting('user', { status: 200, body: { user_id: '1001', login: 'ada' } });
       expect(res.status).to.equal(302);
       expect((await me(browser)).user).to.include({ id: '1001', login: 'ada' });
     });
 
-    it('case 36: leaves Object.prototype untouched and the profile free of __proto__ and constructor keys', async () => {
+    it('leaves Object.prototype untouched and the profile free of __proto__ and constructor keys', async () => {
       let seen: UltraCartProfile | undefined;
       await start({ verify: (_key, _token, profile, done) => ((seen = profile), done(null, { id: profile.id, login: profile.username })) });
       const hostile =
@@ -449,14 +446,14 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     });
   });
 
-  describe('case 37: an expiration_dts that is already past or unreadable', () => {
+  describe('an expiration_dts that is already past or unreadable', () => {
     beforeEach(() => start());
 
     for (const [what, expiration] of [
       ['in the past', new Date(Date.now() - 60_000).toISOString()],
       ['unparsable', 'next tuesday'],
     ] as const) {
-      it(`case 37: fails with 403 and revokes the key once when expiration_dts is ${what}`, async () => {
+      it(`fails with 403 and revokes the key once when expiration_dts is ${what}`, async () => {
         const { browser, res } = await signInMeeting('token', {
           status: 200,
           body: { simple_key: 'injected-key-0001', expiration_dts: expiration, ip_address: '127.0.0.1' },
@@ -471,8 +468,8 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
     }
   });
 
-  describe("case 38: the simple key's expiry", () => {
-    it('case 38: hands the verify function the expiry as a Date in the future, no later than UltraCart said', async () => {
+  describe("the simple key's expiry", () => {
+    it('hands the verify function the expiry as a Date in the future, no later than UltraCart said', async () => {
       const tokens: UltraCartToken[] = [];
       const verify: VerifyFunction = (simpleKey, token, profile, done) => {
         tokens.push(token);
@@ -490,7 +487,7 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       expect(tokens[0]!.expiresAt!.getTime()).to.be.at.least(before + 60_000 - 1000);
     });
 
-    it('case 38: reports an expired key as a 401 from UltraCart, for the app to sign the user out, not a 500', async () => {
+    it('reports an expired key as a 401 from UltraCart, for the app to sign the user out, not a 500', async () => {
       await start({ emulator: { keyLifetimeMs: 1000 } });
       const { browser, callback } = await approvedSignIn();
       await browser.get(callback).expect(302);

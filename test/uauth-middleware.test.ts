@@ -366,7 +366,7 @@ describe('uauth middleware', () => {
     });
   });
 
-  describe('when the getSessionUrl is unsafe (case 40)', () => {
+  describe('when the getSessionUrl is unsafe', () => {
     const sid = 'c849466775754912bbc9058e627925f0';
     const variants: [string, unknown][] = [
       ['http: on the vendor host', `http://auth.ultrapassid.com/uauth?sessionId=${sid}`],

@@ -2,20 +2,20 @@ import { expect } from 'chai';
 import { beginSignIn, pathOf, startExample, type Example } from '../example-app/support.js';
 
 /** Case 47 in the example app: URLs holding a code or state never reach a cache or a Referer header. */
-describe('case 47: referrer and cache headers in the example app', () => {
+describe('referrer and cache headers in the example app', () => {
   let ex: Example;
   beforeEach(async () => {
     ex = await startExample();
   });
   afterEach(() => ex.close());
 
-  it('case 47: sends the browser to UltraCart with a 302 marked no-store and no-referrer', async () => {
+  it('sends the browser to UltraCart with a 302 marked no-store and no-referrer', async () => {
     const res = await ex.browser().get('/auth/ultracart').expect(302);
     expect(res.headers['cache-control']).to.equal('no-store');
     expect(res.headers['referrer-policy']).to.equal('no-referrer');
   });
 
-  it('case 47: answers a successful callback with a 302 marked no-store and no-referrer', async () => {
+  it('answers a successful callback with a 302 marked no-store and no-referrer', async () => {
     const browser = ex.browser();
     const res = await browser.get(pathOf(await ex.ultracart.approve(await beginSignIn(browser)))).expect(302);
     expect(res.headers.location).to.equal('/profile');
@@ -23,7 +23,7 @@ describe('case 47: referrer and cache headers in the example app', () => {
     expect(res.headers['referrer-policy']).to.equal('no-referrer');
   });
 
-  it('case 47: answers a refused callback with a 302 to the failure page, marked no-store and no-referrer', async () => {
+  it('answers a refused callback with a 302 to the failure page, marked no-store and no-referrer', async () => {
     const browser = ex.browser();
     const res = await browser.get(pathOf(await ex.ultracart.deny(await beginSignIn(browser)))).expect(302);
     expect(res.headers.location).to.equal('/auth/failed');
@@ -31,7 +31,7 @@ describe('case 47: referrer and cache headers in the example app', () => {
     expect(res.headers['referrer-policy']).to.equal('no-referrer');
   });
 
-  it('case 47: answers a callback that fails upstream with a page marked no-store and no-referrer', async () => {
+  it('answers a callback that fails upstream with a page marked no-store and no-referrer', async () => {
     const browser = ex.browser();
     const callback = pathOf(await ex.ultracart.approve(await beginSignIn(browser)));
     ex.ultracart.inject('token', { status: 502 });
@@ -40,7 +40,7 @@ describe('case 47: referrer and cache headers in the example app', () => {
     expect(res.headers['referrer-policy']).to.equal('no-referrer');
   });
 
-  it('case 47: loads no third-party resource and no script on the failure page, and forbids framing it', async () => {
+  it('loads no third-party resource and no script on the failure page, and forbids framing it', async () => {
     const browser = ex.browser();
     await browser.get(pathOf(await ex.ultracart.deny(await beginSignIn(browser))));
     const page = await browser.get('/auth/failed').expect(200);
@@ -51,7 +51,7 @@ describe('case 47: referrer and cache headers in the example app', () => {
     expect(page.headers['content-security-policy']).to.include("default-src 'none'");
   });
 
-  it('case 47: answers the UltrapassId return with a 303 marked no-store and no-referrer', async () => {
+  it('answers the UltrapassId return with a 303 marked no-store and no-referrer', async () => {
     const browser = ex.browser();
     await browser.get(pathOf(await ex.ultracart.approve(await beginSignIn(browser))));
     const profile = await browser.get('/profile').expect(200);

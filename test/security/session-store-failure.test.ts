@@ -46,7 +46,7 @@ function issuedKey(ex: Example): string {
  * (the session id changed, so it counts as unsaved) and sets its cookie. A store that fails only
  * once would then sign the user in behind the error page.
  */
-describe('case 18 in the example app: the session store fails once during sign-in', () => {
+describe('the example app, when the session store fails once during sign-in', () => {
   let ex: Example;
   let store: BlippingStore;
   beforeEach(async () => {
@@ -55,7 +55,7 @@ describe('case 18 in the example app: the session store fails once during sign-i
   });
   afterEach(() => ex.close());
 
-  it('case 18: answers 500 with a page, not a redirect, when the first save of the signed-in session fails', async () => {
+  it('answers 500 with a page, not a redirect, when the first save of the signed-in session fails', async () => {
     const browser = ex.browser();
     const callback = pathOf(await ex.ultracart.approve(await beginSignIn(browser)));
     store.savePlan = ['fail'];
@@ -64,7 +64,7 @@ describe('case 18 in the example app: the session store fails once during sign-i
     expect(res.text).to.include('data-problem="internal"');
   });
 
-  it('case 18: leaves nobody signed in when only the first save of the signed-in session fails', async () => {
+  it('leaves nobody signed in when only the first save of the signed-in session fails', async () => {
     const browser = ex.browser();
     const callback = pathOf(await ex.ultracart.approve(await beginSignIn(browser)));
     store.savePlan = ['fail'];
@@ -72,7 +72,7 @@ describe('case 18 in the example app: the session store fails once during sign-i
     expect(await whoIsSignedIn(browser)).to.equal(null);
   });
 
-  it('case 18: keeps no simple key in the store when only the first save of the signed-in session fails', async () => {
+  it('keeps no simple key in the store when only the first save of the signed-in session fails', async () => {
     const browser = ex.browser();
     const callback = pathOf(await ex.ultracart.approve(await beginSignIn(browser)));
     store.savePlan = ['fail'];
@@ -80,7 +80,7 @@ describe('case 18 in the example app: the session store fails once during sign-i
     expect(await store.dump()).to.not.include(issuedKey(ex));
   });
 
-  it('case 18: leaves nobody signed in when passport’s save works but the app’s own save after it fails', async () => {
+  it('leaves nobody signed in when passport’s save works but the app’s own save after it fails', async () => {
     const browser = ex.browser();
     const callback = pathOf(await ex.ultracart.approve(await beginSignIn(browser)));
     store.savePlan = ['ok', 'fail'];
@@ -89,7 +89,7 @@ describe('case 18 in the example app: the session store fails once during sign-i
     expect(await store.dump()).to.not.include(issuedKey(ex));
   });
 
-  it('case 18: leaves nobody signed in when regenerating the session fails once', async () => {
+  it('leaves nobody signed in when regenerating the session fails once', async () => {
     const browser = ex.browser();
     const callback = pathOf(await ex.ultracart.approve(await beginSignIn(browser)));
     store.destroyFailures = 1;
@@ -98,7 +98,7 @@ describe('case 18 in the example app: the session store fails once during sign-i
     expect(await store.dump()).to.not.include(issuedKey(ex));
   });
 
-  it('case 18: keeps a user who was already signed in signed in when a second sign-in fails upstream', async () => {
+  it('keeps a user who was already signed in signed in when a second sign-in fails upstream', async () => {
     const browser = ex.browser();
     const first = pathOf(await ex.ultracart.approve(await beginSignIn(browser), 'grace'));
     await browser.get(first).expect(302);
@@ -108,7 +108,7 @@ describe('case 18 in the example app: the session store fails once during sign-i
     expect(await whoIsSignedIn(browser)).to.equal('grace');
   });
 
-  it('case 18: signs in normally on the next attempt, once the store has recovered', async () => {
+  it('signs in normally on the next attempt, once the store has recovered', async () => {
     const browser = ex.browser();
     const failed = pathOf(await ex.ultracart.approve(await beginSignIn(browser)));
     store.savePlan = ['fail'];

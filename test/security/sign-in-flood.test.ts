@@ -11,7 +11,7 @@ const FLOOD = 10_000;
 const LIMIT = 20;
 
 /** Case 49: one IP opening the sign-in route 10,000 times, each a would-be PUT /sso/authorize. */
-describe('case 49: a flood of sign-ins from one IP against the example app', function () {
+describe('a flood of sign-ins from one IP against the example app', function () {
   // About 10 s on two cores; the margin is for a machine busy with other test files.
   this.timeout(30_000);
   let ex: Example;
@@ -38,15 +38,15 @@ describe('case 49: a flood of sign-ins from one IP against the example app', fun
     await ex.close();
   });
 
-  it('case 49: sends only the first 20 to UltraCart and answers the rest 429', () => {
+  it('sends only the first 20 to UltraCart and answers the rest 429', () => {
     expect(Object.fromEntries(statuses)).to.deep.equal({ 302: LIMIT, 429: FLOOD - LIMIT });
   });
 
-  it('case 49: calls PUT /sso/authorize only for the requests let through', () => {
+  it('calls PUT /sso/authorize only for the requests let through', () => {
     expect(ex.ultracart.count('authorize')).to.equal(LIMIT);
   });
 
-  it('case 49: creates a session only for the requests let through', () => {
+  it('creates a session only for the requests let through', () => {
     expect(newSessionCookies).to.equal(LIMIT);
     expect((ex.sessionStore as BoundedMemoryStore).size).to.equal(LIMIT);
   });
