@@ -1,22 +1,10 @@
 import { expect } from 'chai';
 import session from 'express-session';
 import request from 'supertest';
-import type TestAgent from 'supertest/lib/agent.js';
 import { MemoryUsedStateLedger, UltraCartStrategy, type UsedStateLedger } from '../src/index.js';
 import { startUltraCartEmulator, type UltraCartEmulator } from '../src/testing/index.js';
-import { beginSignIn, callbackPath, lastState, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
-
-async function me(browser: TestAgent): Promise<{ user: { login: string } | null; messages: string[] }> {
-  return (await browser.get('/me').expect(200)).body;
-}
-
-/** The `sid=…` pair from a Set-Cookie header, to replay it as another browser would. */
-function sidCookie(setCookie: string | string[] | undefined): string {
-  const all = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
-  const sid = all.find((cookie) => cookie.startsWith('sid='));
-  if (!sid) throw new Error('expected a sid cookie');
-  return sid.split(';', 1)[0]!;
-}
+import { requireCookiePair } from './support/cookies.js';
+import { beginSignIn, callbackPath, lastState, me, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
 
 describe('UltraCartStrategy: the used-state ledger', () => {
   let emulator: UltraCartEmulator;
@@ -51,7 +39,7 @@ describe('UltraCartStrategy: the used-state ledger', () => {
       const h = await harness({ strategyPerRequest: true });
       const browser = h.browser();
       const login = await browser.get('/login').expect(302);
-      const oldCookie = sidCookie(login.headers['set-cookie']);
+      const oldCookie = requireCookiePair(login.headers['set-cookie'], 'sid');
       const callback = callbackPath(await emulator.approve(login.headers.location as string));
       await browser.get(callback).expect(302);
       for (let i = 0; i < 3; i++) await request(h.app).get(callback).set('Cookie', oldCookie).expect(403);
@@ -71,7 +59,7 @@ describe('UltraCartStrategy: the used-state ledger', () => {
     it('signs in one of 40 callbacks sent to both at once, and calls /sso/token once', async () => {
       const browser = a.browser();
       const login = await browser.get('/login').expect(302);
-      const cookie = sidCookie(login.headers['set-cookie']);
+      const cookie = requireCookiePair(login.headers['set-cookie'], 'sid');
       const callback = callbackPath(await emulator.approve(login.headers.location as string));
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
@@ -136,7 +124,7 @@ describe('UltraCartStrategy: the used-state ledger', () => {
       const b = await harness({ sessionStore: store, strategy: { usedStates: ledger } });
       const browser = a.browser();
       const login = await browser.get('/login').expect(302);
-      const cookie = sidCookie(login.headers['set-cookie']);
+      const cookie = requireCookiePair(login.headers['set-cookie'], 'sid');
       const callback = callbackPath(await emulator.approve(login.headers.location as string));
       const [first, second] = await Promise.all([
         request(a.app).get(callback).set('Cookie', cookie),

@@ -8,7 +8,8 @@ import { SessionStateStore, type StateStore } from '../../src/index.js';
 import { startExample, type Example } from '../example-app/support.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { hostilePath, NORMALISED_OFF_SITE, whyNotSameOrigin } from '../support/return-paths.js';
-import { pathOf, rawGet, type RawResponse } from './support.js';
+import { pathOf } from '../support/browser.js';
+import { rawGet, type RawResponse } from './support.js';
 
 /**
  * Threat model case 50 over raw sockets: return targets that only turn into `//evil.com` once the
