@@ -45,7 +45,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   const report = deps.log ?? (() => {});
   const ownRedis = !deps.redis && settings.redis ? await connectRedis(settings.redis.url, report) : undefined;
   const redis = deps.redis ?? ownRedis;
-  const { passport, strategy } = createPassport(settings.ultracart);
+  const { passport, strategy } = createPassport(settings, redis);
   const csrf = csrfProtection(settings);
   const ctx: AppContext = {
     settings,

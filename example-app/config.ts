@@ -41,6 +41,11 @@ export interface BaseSettings {
   /** Set when no SESSION_SECRET was given and a random one was made for this run. */
   sessionSecretGenerated: boolean;
   redis: { url: string; prefix: string } | undefined;
+  /**
+   * Where pending sign-ins live: in the session (default), or in a signed cookie, so the callback
+   * can land on any instance without a shared session store.
+   */
+  stateStore: 'session' | 'cookie';
   rateLimit: { windowMs: number; limit: number };
   /** Longest signed-in session; it also ends when the user's simple key expires. */
   sessionMaxAgeMs: number;
@@ -103,6 +108,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecrets: secrets.values,
     sessionSecretGenerated: secrets.generated,
     redis: redisSettings(env),
+    stateStore: stateStoreKind(env.ULTRACART_STATE_STORE),
     rateLimit: { windowMs: 60_000, limit: positiveInteger(env, 'RATE_LIMIT_PER_MINUTE', 20) },
     sessionMaxAgeMs: 8 * 60 * 60 * 1000,
     pendingSessionMaxAgeMs: 15 * 60 * 1000,
@@ -223,6 +229,12 @@ function redisSettings(env: Env): BaseSettings['redis'] {
   const prefix = present(env.REDIS_PREFIX) ?? 'ultracart-example:';
   if (!/^[\w:.-]{1,64}$/.test(prefix)) throw new ConfigError('REDIS_PREFIX', 'may hold only letters, digits and _ : . - (64 at most)');
   return { url, prefix };
+}
+
+function stateStoreKind(value: string | undefined): BaseSettings['stateStore'] {
+  const raw = present(value) ?? 'session';
+  if (raw !== 'session' && raw !== 'cookie') throw new ConfigError('ULTRACART_STATE_STORE', 'must be session or cookie');
+  return raw;
 }
 
 function hopCount(value: string | undefined): number | undefined {

@@ -1,6 +1,8 @@
+import { createHmac } from 'node:crypto';
 import { Passport } from 'passport';
-import { UltraCartStrategy } from 'passport-ultracart';
-import type { UltraCartSettings } from './config.js';
+import { CookieStateStore, RedisUsedStateLedger, UltraCartStrategy, type StateStore, type UsedStateLedger } from 'passport-ultracart';
+import type { AppSettings } from './config.js';
+import type { Redis } from './redis.js';
 import { toAppUser, type AppUser } from './user.js';
 
 /**
@@ -10,12 +12,18 @@ import { toAppUser, type AppUser } from './user.js';
  */
 export type PassportInstance = InstanceType<typeof Passport>;
 
-export function createPassport(settings: UltraCartSettings): { passport: PassportInstance; strategy: UltraCartStrategy } {
+export function createPassport(
+  settings: AppSettings,
+  redis: Redis | undefined,
+): { passport: PassportInstance; strategy: UltraCartStrategy } {
+  const ultracart = settings.ultracart;
   const strategy = new UltraCartStrategy(
     {
-      callbackURL: settings.callbackURL,
-      ...(settings.simpleKey !== undefined ? { simpleKey: settings.simpleKey } : { accessToken: settings.accessToken }),
-      ...(settings.baseURL !== undefined && { baseURL: settings.baseURL }),
+      callbackURL: ultracart.callbackURL,
+      ...(ultracart.simpleKey !== undefined ? { simpleKey: ultracart.simpleKey } : { accessToken: ultracart.accessToken }),
+      ...(ultracart.baseURL !== undefined && { baseURL: ultracart.baseURL }),
+      ...(settings.stateStore === 'cookie' && { stateStore: cookieStateStore(settings) }),
+      ...(redis && { usedStates: usedStates(settings, redis) }),
     },
     async (simpleKey, token, profile) => toAppUser(simpleKey, token, profile),
   );
@@ -24,4 +32,18 @@ export function createPassport(settings: UltraCartSettings): { passport: Passpor
   passport.serializeUser<AppUser>((user, done) => done(null, user as AppUser));
   passport.deserializeUser<AppUser>((user, done) => done(null, user as Express.User));
   return { passport, strategy };
+}
+
+/**
+ * With Redis, every instance records used states there, so a callback is honoured once whichever
+ * instance it reaches; without it, the package's default (this process only) is all there is.
+ */
+function usedStates(settings: AppSettings, redis: Redis): UsedStateLedger {
+  return new RedisUsedStateLedger({ client: redis, prefix: `${settings.redis?.prefix ?? ''}used-state:` });
+}
+
+/** Signed with keys derived from the session secrets: one secret, never reused as-is for two jobs. */
+function cookieStateStore(settings: AppSettings): StateStore {
+  const secret = settings.sessionSecrets.map((s) => createHmac('sha256', s).update('ultracart pending sign-in cookie').digest('base64url'));
+  return new CookieStateStore({ secret, secure: settings.production });
 }

@@ -23,6 +23,7 @@ export { SessionStateStore, type SessionStateStoreOptions } from './ultracart/st
 export { CookieStateStore, type CookieStateStoreOptions } from './ultracart/state/cookie-store.js';
 export type { StateStore, PendingSignIn, TakeResult } from './ultracart/state/types.js';
 export { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from './state/used-states.js';
+export { RedisUsedStateLedger, type RedisUsedStateLedgerOptions, type IoRedisLike, type NodeRedisLike } from './state/redis-used-states.js';
 export { UsedStatesUnavailableError } from './state/errors.js';
 export { SessionRequiredError } from './errors.js';
 export { PassportUltraCartError, type PassportUltraCartErrorOptions } from './http/errors.js';

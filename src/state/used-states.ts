@@ -8,7 +8,7 @@ import { ConsumedStates } from './consumed-states.js';
  *
  * Every strategy that must not honour a state twice has to share one ledger: by default all the
  * strategies of a process share {@link processUsedStates}; instances behind a load balancer share
- * one by passing the same shared ledger, such as a `RedisUsedStateLedger`, to each.
+ * one by passing the same shared ledger, such as a {@link RedisUsedStateLedger}, to each.
  *
  * @example
  * // A ledger of one's own, e.g. on a database with a unique key on the state's hash.
@@ -36,7 +36,7 @@ const DEFAULT_MAX_ENTRIES = 100_000;
 
 /**
  * A ledger in this process's memory: single use holds between every strategy that shares it in
- * this process, not between processes (use a shared ledger such as `RedisUsedStateLedger`
+ * this process, not between processes (use a shared ledger such as {@link RedisUsedStateLedger}
  * for that). States are kept until they expire, and at most `maxEntries` of them: past that the
  * oldest is forgotten first.
  */

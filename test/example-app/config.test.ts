@@ -74,10 +74,16 @@ describe('example app: configuration', () => {
         prefix: 'ultracart-example:',
       });
     });
+
+    it('keeps pending sign-ins in the session unless ULTRACART_STATE_STORE=cookie', () => {
+      expect(loadConfig(PRODUCTION).stateStore).to.equal('session');
+      expect(loadConfig({ ...PRODUCTION, ULTRACART_STATE_STORE: 'cookie' }).stateStore).to.equal('cookie');
+    });
   });
 
   describe('refuses to start, naming the variable, when', () => {
     const cases: Array<[string, Record<string, string | undefined>, string]> = [
+      ['the state store is neither session nor cookie', { ULTRACART_STATE_STORE: 'redis' }, 'ULTRACART_STATE_STORE'],
       ['the session secret is missing in production', { ...PRODUCTION, SESSION_SECRET: undefined }, 'SESSION_SECRET'],
       ['the session secret is shorter than 32 bytes', { SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
       ['one secret of a rotation list is short', { SESSION_SECRET: `${SECRET},short` }, 'SESSION_SECRET'],

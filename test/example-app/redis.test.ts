@@ -105,6 +105,26 @@ describe('example app: two instances sharing Redis', function () {
       expect(res.headers.location).to.equal('/verify/result');
     });
 
+    it('records each used state in Redis under the configured prefix, by its hash, never as the state', async () => {
+      const started = await on('A', () => browser.get('/auth/ultracart').expect(302));
+      const callback = await ultracart.approve(started.headers.location as string);
+      const state = new URL(callback).searchParams.get('state')!;
+      await on('B', () => browser.get(pathOf(callback)).expect(302));
+      const keys: string[] = [];
+      for await (const batch of admin.scanIterator({ MATCH: `${pairPrefix}used-state:*`, COUNT: 100 })) keys.push(...batch);
+      expect(keys).to.have.length(1);
+      expect(keys[0]).not.to.include(state);
+      expect(await admin.pTTL(keys[0]!)).to.be.greaterThan(60_000);
+      // The same callback again, on A, which never saw this state: refused, and UltraCart asked once.
+      await on('A', () =>
+        request(a.app)
+          .get(pathOf(callback))
+          .set('Cookie', started.headers['set-cookie'] as unknown as string[])
+          .expect(302, /auth\/failed/),
+      );
+      expect(ultracart.count('token')).to.equal(1);
+    });
+
     it('keeps sessions in Redis under the configured prefix, expiring with the cookie', async () => {
       const res = await on('A', () => browser.get('/auth/ultracart').expect(302));
       const sid = decodeURIComponent(/ultracart-example\.sid=s%3A([^.;]+)/.exec(String(res.headers['set-cookie']))![1]!);

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/**
+ * A redis-server of the test's own, on a free port, with nothing saved to disk: for fault tests
+ * (stall, kill, restart), which must never touch the Redis everyone's tests share.
+ */
+export interface OwnRedisServer {
+  url: string;
+  port: number;
+  /** The running server's PID (it changes on restart). */
+  pid(): number;
+  /** SIGSTOP: the server keeps its connections but answers nothing, as a stalled Redis does. */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
+  /** Stops it (SIGKILL) and waits for it to exit. Safe to call twice. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port, empty. */
+  restart(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 10_000;
+
+/** Starts redis-server, or says why it could not (not installed, say), so the test can skip with that reason. */
+export async function startOwnRedisServer(): Promise<OwnRedisServer | { unavailable: string }> {
+  const port = await freePort();
+  let child: ChildProcess;
+  try {
+    child = await launch(port);
+  } catch (err) {
+    return { unavailable: err instanceof Error ? err.message : String(err) };
+  }
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // A stopped process only dies of SIGKILL once the kernel delivers it; continuing it first is harmless.
+    child.kill('SIGKILL');
+    child.kill('SIGCONT');
+    await exited;
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    pid: () => child.pid!,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
+    stop: async () => {
+      await stop();
+      process.off('exit', killOnExit);
+    },
+    restart: async () => {
+      await stop();
+      child = await launch(port);
+    },
+  };
+}
+
+function launch(port: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`redis-server did not start within ${START_TIMEOUT_MS} ms: ${output.slice(-500)}`));
+    }, START_TIMEOUT_MS);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server could not be started (${err.message})`));
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Ready to accept connections/.test(output)) {
+        clearTimeout(timer);
+        child.stdout!.removeAllListeners('data');
+        child.stdout!.resume();
+        resolve(child);
+      }
+    });
+    child.stderr!.resume();
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`redis-server exited with code ${code}: ${output.slice(-500)}`));
+    });
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
