@@ -56,7 +56,7 @@ function describe(err: unknown): Described {
       title: 'Sign-in is unavailable for a moment',
       explanation: 'This site could not check your sign-in safely just now, so it did not sign you in. Wait a moment, then sign in again.',
       next: { href: '/auth/ultracart', label: 'Sign in again', id: 'sign-in-again' },
-      retryAfter: 5,
+      ...(err.retryAfter !== undefined && { retryAfter: err.retryAfter }),
     };
   }
   if (codeOf(err) === 'EBADCSRFTOKEN') {

@@ -94,6 +94,7 @@ describe('RedisUsedStateLedger: used states shared through Redis', () => {
       expect(err.status).to.equal(503);
       expect(err.cause).to.equal(failure);
       expect(Object.keys(err)).not.to.include('cause');
+      expect(JSON.stringify(err)).not.to.include('ECONNRESET');
     });
   });
 

@@ -147,6 +147,7 @@ describe('UltraCartStrategy: the used-state ledger', () => {
       const res = await browser.get(callbackPath(await emulator.approve(await beginSignIn(browser)))).expect(503);
       expect(res.body.code).to.equal('USED_STATES_UNAVAILABLE');
       expect(res.body.error).to.equal('UsedStatesUnavailableError');
+      expect(res.headers['retry-after']).to.equal('1');
       expect((await me(browser)).user).to.equal(null);
       expect(emulator.count('token')).to.equal(0);
     });
