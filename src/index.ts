@@ -25,7 +25,7 @@ export type { StateStore, PendingSignIn, TakeResult } from './ultracart/state/ty
 export { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from './state/used-states.js';
 export { RedisUsedStateLedger, type RedisUsedStateLedgerOptions, type IoRedisLike, type NodeRedisLike } from './state/redis-used-states.js';
 export { UsedStatesUnavailableError } from './state/errors.js';
-export { SessionRequiredError } from './errors.js';
+export { SessionRemovalError, SessionRequiredError } from './errors.js';
 export { PassportUltraCartError, type PassportUltraCartErrorOptions } from './http/errors.js';
 export {
   uauth,

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { SessionRequiredError } from '../../errors.js';
+import { SessionRemovalError, SessionRequiredError } from '../../errors.js';
 import { sameState } from './state-value.js';
 import type { PendingSignIn, StateStore, TakeResult } from './types.js';
 
@@ -51,7 +51,7 @@ export class SessionStateStore implements StateStore {
     }
     const rest = match ? list.filter((entry) => entry !== match) : [];
     if (rest.length > 0) session[this.key] = rest;
-    else delete session[this.key];
+    else if (list.length > 0 || session[this.key] !== undefined) removeFrom(session, this.key);
     return { pending: match, hadPending: list.length > 0 };
   }
 }
@@ -60,6 +60,22 @@ function sessionOf(req: IncomingMessage): Record<string, unknown> {
   const session = (req as WithSession).session;
   if (!session || typeof session !== 'object') throw new SessionRequiredError();
   return session;
+}
+
+/**
+ * Removes `key` from the session and checks that it is gone. Session objects differ: express-session's
+ * is a plain object, `@fastify/session` adds `get`/`set`, and `@fastify/secure-session` is a Proxy
+ * that reads and writes through `get`/`set` but ignores `delete` (the key would survive, and a wrong
+ * state would no longer use up the real one). Assigning `undefined` reaches all of them; whatever
+ * is left after that is refused rather than trusted.
+ */
+function removeFrom(session: Record<string, unknown>, key: string): void {
+  delete session[key];
+  if (session[key] === undefined) return;
+  const withSetter = session as { set?: unknown };
+  if (typeof withSetter.set === 'function') (withSetter.set as (k: string, v: unknown) => void).call(session, key, undefined);
+  else session[key] = undefined;
+  if (session[key] !== undefined) throw new SessionRemovalError(key);
 }
 
 function readList(value: unknown): PendingSignIn[] {
