@@ -14,4 +14,4 @@ export {
   type UAuthEmulatorWorkflow,
   type UAuthResponseShape,
 } from './uauth-emulator.js';
-export type { Fault, RecordedCall } from './server-kit.js';
+export type { EmulatorHostname, Fault, RecordedCall } from './server-kit.js';

@@ -52,6 +52,13 @@ export class FaultQueue<E extends string> {
   }
 }
 
+/**
+ * The name an emulator puts in its URLs. It always binds 127.0.0.1; `localhost` names the same
+ * socket from another site, so an app on 127.0.0.1 sees the return from the login page as a
+ * cross-site navigation, as it is from the real vendor (SameSite cookies then behave as in production).
+ */
+export type EmulatorHostname = '127.0.0.1' | 'localhost';
+
 export interface RunningServer {
   origin: string;
   connections: number;
@@ -64,6 +71,7 @@ export interface RunningServer {
 export async function startServer(
   port: number | undefined,
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  hostname: EmulatorHostname = '127.0.0.1',
 ): Promise<RunningServer> {
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   const sockets = new Set<Socket>();
@@ -115,7 +123,7 @@ export async function startServer(
     server.once('error', reject);
     server.listen(port ?? 0, '127.0.0.1', () => resolve());
   });
-  running.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  running.origin = `http://${hostname}:${(server.address() as AddressInfo).port}`;
   return running;
 }
 

@@ -1,6 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyFault, FaultQueue, readBody, startServer, type Fault, type RecordedCall, type RunningServer } from './server-kit.js';
+import {
+  applyFault,
+  FaultQueue,
+  readBody,
+  startServer,
+  type EmulatorHostname,
+  type Fault,
+  type RecordedCall,
+  type RunningServer,
+} from './server-kit.js';
 import { uauthPage } from './uauth-page.js';
 
 /** `createSession` is `POST /api/uauth/session`, `getSession` is `GET /api/uauth/session/{id}`, `page` the browser pages. */
@@ -27,6 +36,12 @@ export interface UAuthEmulatorWorkflow {
 export interface UAuthEmulatorOptions {
   /** Port to listen on; default a free one. The server binds 127.0.0.1 only. */
   port?: number;
+  /**
+   * The host name in the emulator's URLs (`url`, `origin`, the login page). Default `127.0.0.1`;
+   * `localhost` puts the emulator on another site than an app served on 127.0.0.1, as the real
+   * vendor is, so cross-site cookie rules (SameSite) apply to the return from its login page.
+   */
+  hostname?: EmulatorHostname;
   /** The organization key accepted. Default `emulator-organization-key`. */
   organizationKey?: string;
   /** Header names the key is accepted in. Default both `x-upid-organization-key` and `x-upid-api-key`. */
@@ -192,7 +207,7 @@ export async function startUAuthEmulator(options: UAuthEmulatorOptions = {}): Pr
   }
 
   // The handlers above read `server` only once requests arrive, after this assignment.
-  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res));
+  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname);
 
   return {
     url: `${server.origin}${API_PREFIX}`,

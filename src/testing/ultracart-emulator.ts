@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_VERSION } from '../ultracart/client.js';
 import type { UltraCartUser } from '../ultracart/user.js';
-import { applyFault, FaultQueue, readBody, startServer, type Fault, type RecordedCall, type RunningServer } from './server-kit.js';
+import {
+  applyFault,
+  FaultQueue,
+  readBody,
+  startServer,
+  type EmulatorHostname,
+  type Fault,
+  type RecordedCall,
+  type RunningServer,
+} from './server-kit.js';
 import { loginPage } from './ultracart-login-page.js';
 
 export type UltraCartEmulatorEndpoint = 'authorize' | 'token' | 'user' | 'revoke' | 'login';
@@ -10,6 +19,12 @@ export type UltraCartEmulatorEndpoint = 'authorize' | 'token' | 'user' | 'revoke
 export interface UltraCartEmulatorOptions {
   /** Port to listen on; default a free one. The server binds 127.0.0.1 only. */
   port?: number;
+  /**
+   * The host name in the emulator's URLs (`url`, `origin`, the login page). Default `127.0.0.1`;
+   * `localhost` puts the emulator on another site than an app served on 127.0.0.1, as the real
+   * vendor is, so cross-site cookie rules (SameSite) apply to the return from its login page.
+   */
+  hostname?: EmulatorHostname;
   /** Users that can sign in on the login page. Default: two merchant users. */
   users?: UltraCartUser[];
   /** The application credential accepted as `x-ultracart-simple-key` or `Bearer`. Default `emulator-app-key`. */
@@ -109,7 +124,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
   const logins = new Map<string, LoginRequest>();
   const codes = new Map<string, IssuedCode>();
   const keys = new Map<string, IssuedKey>();
-  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res));
+  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname);
 
   const findUser = (login?: string) => (login === undefined ? users[0] : users.find((u) => u.login === login));
 
