@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startUAuthEmulator, startUltraCartEmulator, type UltraCartEmulator } from '../src/testing/index.js';
-import { Browser, pathOf } from './security/support.js';
+import { Browser, pathOf } from './support/browser.js';
 import { startFastifyHarness, type FastifyHarness } from './support/fastify-harness.js';
 
 describe('Emulators named localhost, on another site than an app on 127.0.0.1', () => {

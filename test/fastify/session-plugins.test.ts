@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startUltraCartEmulator, type UltraCartEmulator } from '../../src/testing/index.js';
-import { Browser, pathOf } from '../security/support.js';
+import { Browser, pathOf } from '../support/browser.js';
 import { FASTIFY_CALLBACK_PATH, startFastifyHarness, type FastifyHarness, type FastifySessionPlugin } from '../support/fastify-harness.js';
 
 /** A state of the right shape that UltraCart never saw. */
