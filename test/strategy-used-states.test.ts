@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import session from 'express-session';
 import request from 'supertest';
-import { MemoryUsedStateLedger, UltraCartStrategy, type UsedStateLedger } from '../src/index.js';
+import { CookieStateStore, MemoryUsedStateLedger, UltraCartStrategy, type UsedStateLedger } from '../src/index.js';
 import { startUltraCartEmulator, type UltraCartEmulator } from '../src/testing/index.js';
 import { requireCookiePair } from './support/cookies.js';
 import { beginSignIn, callbackPath, lastState, me, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
@@ -133,6 +133,73 @@ describe('UltraCartStrategy: the used-state ledger', () => {
       expect([first!.status, second!.status].sort()).to.deep.equal([302, 403]);
       expect(ledger.size).to.equal(1);
       expect(emulator.count('token')).to.equal(1);
+    });
+  });
+
+  describe('two instances with pending sign-ins in a cookie signed with one shared secret', () => {
+    const secret = 'a-cookie-secret-both-instances-share-0123456789';
+    const cookieStore = (): CookieStateStore => new CookieStateStore({ secret, secure: false });
+
+    /** A sign-in begun and finished on A; the pending-sign-in cookie as it was before the callback, and the callback. */
+    async function finishedOnA(a: Harness): Promise<{ oldCookie: string; callback: string }> {
+      const login = await request(a.app).get('/login').expect(302);
+      const oldCookie = requireCookiePair(login.headers['set-cookie'], 'ultracart_pending');
+      const callback = callbackPath(await emulator.approve(login.headers.location as string));
+      await request(a.app).get(callback).set('Cookie', oldCookie).expect(302);
+      return { oldCookie, callback };
+    }
+
+    it('refuses the old cookie replayed to the other instance after success when both share a ledger', async () => {
+      const ledger = new MemoryUsedStateLedger();
+      const a = await harness({ strategy: { stateStore: cookieStore(), usedStates: ledger } });
+      const b = await harness({ strategy: { stateStore: cookieStore(), usedStates: ledger } });
+      const { oldCookie, callback } = await finishedOnA(a);
+      for (let i = 0; i < 3; i++) await request(b.app).get(callback).set('Cookie', oldCookie).expect(403);
+      expect(emulator.count('token')).to.equal(1);
+    });
+
+    it('without a shared ledger, lets the old cookie past the state check once on the other instance: only UltraCart refuses the used code', async () => {
+      // What two processes have with the default ledger: one each.
+      const a = await harness({ strategy: { stateStore: cookieStore(), usedStates: new MemoryUsedStateLedger() } });
+      const b = await harness({ strategy: { stateStore: cookieStore(), usedStates: new MemoryUsedStateLedger() } });
+      const { oldCookie, callback } = await finishedOnA(a);
+      await request(b.app).get(callback).set('Cookie', oldCookie).expect(401);
+      expect(emulator.count('token')).to.equal(2);
+      // Once per instance: B's own ledger now knows the state.
+      await request(b.app).get(callback).set('Cookie', oldCookie).expect(403);
+      expect(emulator.count('token')).to.equal(2);
+    });
+  });
+
+  describe('two instances sharing a session store, without a shared ledger', () => {
+    it('refuses replays after a success, since the session that held the state is gone', async () => {
+      const store = new session.MemoryStore();
+      const a = await harness({ sessionStore: store, strategy: { usedStates: new MemoryUsedStateLedger() } });
+      const b = await harness({ sessionStore: store, strategy: { usedStates: new MemoryUsedStateLedger() } });
+      const login = await request(a.app).get('/login').expect(302);
+      const cookie = requireCookiePair(login.headers['set-cookie'], 'sid');
+      const callback = callbackPath(await emulator.approve(login.headers.location as string));
+      await request(a.app).get(callback).set('Cookie', cookie).expect(302);
+      await request(b.app).get(callback).set('Cookie', cookie).expect(403);
+      expect(emulator.count('token')).to.equal(1);
+    });
+
+    it('lets simultaneous callbacks reach /sso/token at most once per instance', async () => {
+      const store = new session.MemoryStore();
+      const a = await harness({ sessionStore: store, strategy: { usedStates: new MemoryUsedStateLedger() } });
+      const b = await harness({ sessionStore: store, strategy: { usedStates: new MemoryUsedStateLedger() } });
+      const login = await request(a.app).get('/login').expect(302);
+      const cookie = requireCookiePair(login.headers['set-cookie'], 'sid');
+      const callback = callbackPath(await emulator.approve(login.headers.location as string));
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          request(i % 2 ? a.app : b.app)
+            .get(callback)
+            .set('Cookie', cookie),
+        ),
+      );
+      expect(results.filter((res) => res.status === 302)).to.have.length(1);
+      expect(emulator.count('token')).to.be.within(1, 2);
     });
   });
 

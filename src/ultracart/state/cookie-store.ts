@@ -37,8 +37,10 @@ type WithResponse = IncomingMessage & { res?: ServerResponse };
  * survives Passport's session regeneration (a second tab's sign-in is not lost).
  *
  * The cookie is signed, not encrypted: it holds states and return paths, which the browser sees
- * in URLs anyway. A state is single-use within each process; across instances, a replay of an
- * old cookie is refused by UltraCart's single-use codes and the state's expiry.
+ * in URLs anyway. A copy of the cookie taken before the callback still names the state, so single
+ * use rests on the strategy's used-state ledger: the default holds within one process; behind a
+ * load balancer give every instance one shared ledger (`usedStates: new RedisUsedStateLedger(…)`),
+ * or an old cookie replayed to another instance passes the state check until the state expires.
  *
  * @example
  * new UltraCartStrategy({ ..., stateStore: new CookieStateStore({ secret: [process.env.STATE_SECRET] }) }, verify)
