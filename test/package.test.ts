@@ -108,15 +108,16 @@ describe('the packed tarball, installed into a scratch project', function () {
     this.timeout(SETUP_TIMEOUT_MS);
     work = await mkdtemp(join(tmpdir(), 'passport-ultracart-package-'));
 
-    // Another engineer may rebuild (tsup cleans dist/) while we pack: build and pack again if the
-    // tarball came out without its entry points.
+    // `npm pack` builds dist/ first (the prepack script), as publishing does. Another build may be
+    // cleaning dist/ while we pack: pack again if the tarball came out without its entry points.
     for (let attempt = 1; attempt <= 2; attempt++) {
       sourceExports = {
         root: valueExportsOf(await readFile(join(ROOT, 'src', 'index.ts'), 'utf8')),
         testing: valueExportsOf(await readFile(join(ROOT, 'src', 'testing', 'index.ts'), 'utf8')),
       };
-      await mustRun(bin(ROOT, 'tsup'), [], ROOT);
-      const packed = JSON.parse((await mustRun('npm', ['pack', '--json', '--pack-destination', work], ROOT)).stdout) as Array<{
+      // The prepack build prints to stdout too; npm's JSON report is the part from its opening `[`.
+      const stdout = (await mustRun('npm', ['pack', '--json', '--pack-destination', work], ROOT)).stdout;
+      const packed = JSON.parse(stdout.slice(stdout.search(/^\[/m))) as Array<{
         filename: string;
         files: Array<{ path: string }>;
       }>;
