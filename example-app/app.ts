@@ -53,6 +53,12 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
     csrfToken: csrf.token,
     report,
   };
+  strategy.client.revocations.on('revocation', (event) => {
+    // The first attempt is reported by the route that made it; retries end here.
+    if (event.background && event.outcome !== 'retrying') {
+      ctx.report(`UltraCart revoke retried in the background: ${event.outcome} after ${event.attempt} attempts`);
+    }
+  });
   const limits = rateLimits(settings, redis, (_req, res) => {
     res
       .status(429)
@@ -93,7 +99,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   app.use(csrf.protect);
 
   app.use(pageRoutes(ctx));
-  app.use(authRoutes(ctx, passport, limits.signIn));
+  app.use(authRoutes(ctx, passport, strategy, limits.signIn));
   app.use(verifyRoutes(ctx, limits.verify));
   app.use(logoutRoutes(ctx, strategy));
   app.use(notFound(ctx));

@@ -8,6 +8,7 @@ export {
   type TokenResponse,
 } from './ultracart/client.js';
 export { UltraCartApiError, type UltraCartEndpoint, type UltraCartErrorCode } from './ultracart/errors.js';
+export { Revocations, type RevocationEvent, type RevocationOutcome, type RevokeRetryOptions } from './ultracart/revocations.js';
 export { FailureMessages, type FailureReason } from './ultracart/messages.js';
 export type {
   StrategyOptions,

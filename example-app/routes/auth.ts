@@ -1,8 +1,9 @@
 import { Router, type ErrorRequestHandler, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { AuthenticateOptions } from 'passport';
-import { safeReturnTo, type UltraCartAuthenticateOptions, type UltraCartAuthInfo } from 'passport-ultracart';
+import { safeReturnTo, type UltraCartAuthenticateOptions, type UltraCartAuthInfo, type UltraCartStrategy } from 'passport-ultracart';
 import { sendPage, type AppContext } from '../context.js';
 import type { PassportInstance } from '../passport.js';
+import { currentUser } from '../user.js';
 import { failurePage, reasonOf } from '../views/failure.js';
 
 export const SIGN_IN_PATH = '/auth/ultracart';
@@ -10,7 +11,7 @@ export const CALLBACK_PATH = '/auth/ultracart/callback';
 export const FAILURE_PATH = '/auth/failed';
 
 /** The two legs of the UltraCart sign-in and the page that explains a failed one. */
-export function authRoutes(ctx: AppContext, passport: PassportInstance, signInLimit: RequestHandler): Router {
+export function authRoutes(ctx: AppContext, passport: PassportInstance, strategy: UltraCartStrategy, signInLimit: RequestHandler): Router {
   const router = Router();
 
   router.get(SIGN_IN_PATH, signInLimit, (req, res, next) => {
@@ -40,7 +41,7 @@ export function authRoutes(ctx: AppContext, passport: PassportInstance, signInLi
         res.redirect(302, safeReturnTo(info?.returnTo) ?? '/profile');
       });
     },
-    discardRenewedSession(sessionIdAtStart),
+    discardRenewedSession(sessionIdAtStart, strategy),
   );
 
   router.get(FAILURE_PATH, (req, res) => {
@@ -58,12 +59,18 @@ export function authRoutes(ctx: AppContext, passport: PassportInstance, signInLi
  * On an error after passport renewed the session (a store failing mid-sign-in), drops the renewed
  * session before the error page is sent. Otherwise express-session saves it again when the page
  * ends, since its id changed, and sets its cookie: a store that failed only once would leave the
- * user signed in behind the error page (threat model case 18).
+ * user signed in behind the error page (threat model case 18). The simple key it held is revoked:
+ * with the session gone nobody could use it, or revoke it at sign-out (case 52). The strategy
+ * itself revokes when passport's own save fails; this covers the app's save after it.
  */
-function discardRenewedSession(sessionIdAtStart: WeakMap<Request, string>): ErrorRequestHandler {
+function discardRenewedSession(sessionIdAtStart: WeakMap<Request, string>, strategy: UltraCartStrategy): ErrorRequestHandler {
   return (err: unknown, req, _res, next) => {
     if (!req.session || req.sessionID === sessionIdAtStart.get(req)) return next(err);
+    const orphan = currentUser(req)?.simpleKey;
     // destroy() drops req.session at once, so no cookie is set even if the store fails again.
-    req.session.destroy(() => next(err));
+    req.session.destroy(() => {
+      if (orphan === undefined) return next(err);
+      void strategy.client.revokeWithRetry(orphan).then(() => next(err));
+    });
   };
 }

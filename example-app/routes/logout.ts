@@ -5,8 +5,9 @@ import { sessionCookieName, sessionCookieOptions } from '../security.js';
 import { currentUser } from '../user.js';
 
 /**
- * Sign-out: ask UltraCart to revoke the simple key (best effort, briefly), then end the local
- * session whatever UltraCart said, so a slow or failing UltraCart never keeps anyone signed in.
+ * Sign-out: ask UltraCart to revoke the simple key (waiting briefly), then end the local session
+ * whatever UltraCart said, so a slow or failing UltraCart never keeps anyone signed in. A revoke
+ * that fails or is slow goes on in the background: the client retries it within its bounds.
  */
 export function logoutRoutes(ctx: AppContext, strategy: UltraCartStrategy): Router {
   const router = Router();
@@ -34,11 +35,11 @@ async function revokeBriefly(ctx: AppContext, strategy: UltraCartStrategy, simpl
     timer = setTimeout(() => resolve('timeout'), ctx.settings.revokeTimeoutMs);
   });
   try {
-    const outcome = await Promise.race([strategy.client.revokeSession(simpleKey).then(() => 'revoked' as const), timeout]);
-    if (outcome === 'timeout') ctx.report('sign-out: UltraCart revoke is slow; signed out locally');
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    ctx.report(`sign-out: UltraCart revoke failed (${typeof code === 'string' ? code : 'error'}); signed out locally`);
+    // Never rejects: a failure that may pass is retried by the client after this request ends.
+    const outcome = await Promise.race([strategy.client.revokeWithRetry(simpleKey), timeout]);
+    if (outcome === 'timeout') ctx.report('sign-out: UltraCart revoke is slow; signed out locally, the revoke goes on in the background');
+    else if (outcome === 'retrying') ctx.report('sign-out: UltraCart revoke failed; signed out locally, retrying in the background');
+    else if (outcome === 'abandoned') ctx.report('sign-out: UltraCart refused the revoke; signed out locally');
   } finally {
     clearTimeout(timer);
   }

@@ -1,4 +1,7 @@
 import { Agent, type Dispatcher } from 'undici';
+import { ConnectionLane, laneFor } from './connection-lane.js';
+import { decodeBody, IDENTITY } from './content-encoding.js';
+export { ACCEPT_ENCODING } from './content-encoding.js';
 
 /** One HTTP exchange with a vendor API, as the vendor clients describe it. */
 export interface OutgoingRequest {
@@ -6,19 +9,27 @@ export interface OutgoingRequest {
   url: URL;
   headers: Record<string, string>;
   body?: string;
+  /** The caller's whole budget: time queued for a connection, then the exchange. */
   timeoutMs: number;
   maxBodyBytes: number;
   dispatcher?: Dispatcher;
+  /** The queue for a connection; default the sign-in lane of `dispatcher` for the URL's origin. */
+  lane?: ConnectionLane;
+  /**
+   * Called with a response that arrived complete after the caller had given up on it, so a
+   * client can undo what the upstream did meanwhile (revoke a key issued too late to be used).
+   */
+  onLateResponse?: (res: IncomingResponse) => void;
 }
 
 export interface IncomingResponse {
   status: number;
   headers: Record<string, string | undefined>;
-  /** The body as text, already capped at `maxBodyBytes`. */
+  /** The body as text, decoded and capped at `maxBodyBytes`. */
   text: string;
 }
 
-export type TransportFailure = 'timeout' | 'network' | 'too-large';
+export type TransportFailure = 'timeout' | 'network' | 'too-large' | 'encoding';
 
 /**
  * Raised when no complete response arrived. The message names the failure only: the request's
@@ -41,27 +52,50 @@ export class TransportError extends Error {
  */
 export const DEFAULT_CONNECTIONS_PER_ORIGIN = 64;
 
+/**
+ * Connections per origin kept for sign-out revocations, apart from the sign-in pool, so a revoke
+ * is sent at once even while stalled sign-ins hold every pooled connection (issue 10).
+ */
+export const REVOKE_CONNECTIONS_PER_ORIGIN = 4;
+
+/**
+ * How long an exchange the caller has given up on may keep its connection, waiting for the
+ * upstream's answer. Destroying the socket at the caller's deadline would make the next call open
+ * a new one, a connection per timed-out call against an upstream already struggling; keeping it
+ * holds the number of connections to the pool size, and reuses them once the upstream answers.
+ */
+export const LINGER_MS = 30_000;
+
+const AGENT_OPTIONS = { keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000, pipelining: 1 } as const;
 let sharedAgent: Agent | undefined;
+let revokeAgent: Agent | undefined;
 
 /**
  * The dispatcher used when a client is given none. One for the process, so every strategy and
  * middleware talking to the same origin shares one bounded pool.
  */
 export function defaultDispatcher(): Dispatcher {
-  sharedAgent ??= new Agent({
-    connections: DEFAULT_CONNECTIONS_PER_ORIGIN,
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 30_000,
-    pipelining: 1,
-  });
+  sharedAgent ??= new Agent({ connections: DEFAULT_CONNECTIONS_PER_ORIGIN, ...AGENT_OPTIONS });
   return sharedAgent;
 }
 
+/** The process's own small pool for revocations, used when a client is given no dispatcher. */
+export function defaultRevokeDispatcher(): Dispatcher {
+  revokeAgent ??= new Agent({ connections: REVOKE_CONNECTIONS_PER_ORIGIN, ...AGENT_OPTIONS });
+  return revokeAgent;
+}
+
+/** The sign-in lane (`kind` 'call') or the revocation lane of an origin through a dispatcher. */
+export function connectionLane(dispatcher: Dispatcher, origin: string, kind: 'call' | 'revoke' = 'call'): ConnectionLane {
+  return laneFor(dispatcher, origin, kind, kind === 'revoke' ? REVOKE_CONNECTIONS_PER_ORIGIN : DEFAULT_CONNECTIONS_PER_ORIGIN);
+}
+
 /**
- * A total-time limit for one exchange, given to undici as the request's signal. undici accepts an
- * EventEmitter-like signal and uses only `once` and `removeListener` on it, for one `abort`
- * listener; this holds that one listener in a field instead of constructing an EventEmitter per
- * call, and the timer is cleared the moment the exchange ends (issue 5 benchmark).
+ * A time limit given to undici as the request's signal. undici accepts an EventEmitter-like
+ * signal and uses only `once` and `removeListener` on it, for one `abort` listener; this holds
+ * that one listener in a field instead of constructing an EventEmitter per call, and the timer is
+ * cleared the moment the exchange ends (issue 5 benchmark). Unref'd: it only bounds a lingering
+ * exchange, which must not keep a process alive.
  */
 class Deadline {
   expired = false;
@@ -75,6 +109,7 @@ class Deadline {
       this.listener = undefined;
       listener?.();
     }, ms);
+    this.timer.unref();
   }
 
   on(_event: 'abort', listener: () => void): this {
@@ -101,30 +136,80 @@ class Deadline {
  * Sends one request and reads the whole, size-capped body. Redirects are never followed (undici's
  * `request` does not follow them): a vendor's 3xx comes back as a status for the caller to refuse,
  * because following it would forward key headers and the code in the body to another host.
+ *
+ * The caller's promise settles by `timeoutMs` whatever happens: a call still waiting for a
+ * connection then leaves the queue without ever opening one; a call already sent lets its
+ * exchange linger (see `LINGER_MS`) and hands a late answer to `onLateResponse`.
  */
-export async function send(req: OutgoingRequest): Promise<IncomingResponse> {
-  const deadline = new Deadline(req.timeoutMs);
+export function send(req: OutgoingRequest): Promise<IncomingResponse> {
+  const dispatcher = req.dispatcher ?? defaultDispatcher();
+  const lane = req.lane ?? connectionLane(dispatcher, req.url.origin);
+  return new Promise<IncomingResponse>((resolve, reject) => {
+    let waiting = true;
+    let gaveUp = false;
+    const start = (): void => {
+      waiting = false;
+      exchange(req, dispatcher).then(
+        (res) => {
+          lane.leave();
+          if (!gaveUp) {
+            clearTimeout(timer);
+            resolve(res);
+          } else {
+            req.onLateResponse?.(res);
+          }
+        },
+        (err: unknown) => {
+          lane.leave();
+          if (!gaveUp) {
+            clearTimeout(timer);
+            reject(err);
+          }
+        },
+      );
+    };
+    const timer = setTimeout(() => {
+      gaveUp = true;
+      if (waiting) {
+        lane.withdraw(start);
+        reject(new TransportError('timeout', 'no connection became free before the timeout'));
+      } else {
+        reject(new TransportError('timeout', 'no complete response before the timeout'));
+      }
+    }, req.timeoutMs);
+    lane.enter(start);
+  });
+}
+
+async function exchange(req: OutgoingRequest, dispatcher: Dispatcher): Promise<IncomingResponse> {
+  const limitMs = req.timeoutMs + LINGER_MS;
+  const deadline = new Deadline(limitMs);
   try {
-    return await exchange(req, deadline);
+    return await exchangeWithin(req, dispatcher, deadline, limitMs);
   } finally {
     deadline.clear();
   }
 }
 
-async function exchange(req: OutgoingRequest, deadline: Deadline): Promise<IncomingResponse> {
+async function exchangeWithin(
+  req: OutgoingRequest,
+  dispatcher: Dispatcher,
+  deadline: Deadline,
+  limitMs: number,
+): Promise<IncomingResponse> {
   let res: Dispatcher.ResponseData;
   try {
     // The dispatcher's own request(), given origin and path, skips the URL re-parsing and option
     // copying of undici's top-level request() on every call.
-    res = await (req.dispatcher ?? defaultDispatcher()).request({
+    res = await dispatcher.request({
       origin: req.url.origin,
       path: req.url.pathname + req.url.search,
       method: req.method,
       headers: req.headers,
       body: req.body,
       signal: deadline as unknown as Dispatcher.RequestOptions['signal'],
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
+      headersTimeout: limitMs,
+      bodyTimeout: limitMs,
     });
   } catch (err) {
     throw toTransportError(err, deadline);
@@ -137,10 +222,19 @@ async function exchange(req: OutgoingRequest, deadline: Deadline): Promise<Incom
     res.body.destroy();
     throw new TransportError('too-large', `response body of ${declared} bytes exceeds the ${req.maxBodyBytes}-byte cap`);
   }
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && !IDENTITY.test(encoding)) {
+    const decoded = await decodeBody(await readCapped(res.body, req.maxBodyBytes, deadline), encoding, req.maxBodyBytes);
+    if (!decoded.ok) throw new TransportError(decoded.kind, decoded.message);
+    return { status: res.statusCode, headers, text: decoded.text };
+  }
 
   // undici fails a body longer than its declared length, so a declared length within the cap lets
   // undici's own text reader do the work; only an undeclared length needs counting as it arrives.
-  const text = declared !== undefined ? await readDeclared(res.body, deadline) : await readCapped(res.body, req.maxBodyBytes, deadline);
+  const text =
+    declared !== undefined
+      ? await readDeclared(res.body, deadline)
+      : (await readCapped(res.body, req.maxBodyBytes, deadline)).toString('utf8');
   return { status: res.statusCode, headers, text };
 }
 
@@ -153,11 +247,11 @@ async function readDeclared(body: Dispatcher.ResponseData['body'], deadline: Dea
 }
 
 /**
- * The body as text, refused past `cap` bytes. Plain stream events rather than `for await`: the
+ * The body's bytes, refused past `cap`. Plain stream events rather than `for await`: the
  * async iterator costs several promises and ticks per call, measurable in a sign-in burst (issue 5).
  */
-function readCapped(body: Dispatcher.ResponseData['body'], cap: number, deadline: Deadline): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+function readCapped(body: Dispatcher.ResponseData['body'], cap: number, deadline: Deadline): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -176,7 +270,7 @@ function readCapped(body: Dispatcher.ResponseData['body'], cap: number, deadline
     });
     body.once('end', () => {
       settled = true;
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
     body.once('error', (err) => {
       if (!settled) fail(toTransportError(err, deadline));

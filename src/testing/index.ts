@@ -4,7 +4,9 @@ export {
   type UltraCartEmulator,
   type UltraCartEmulatorOptions,
   type UltraCartEmulatorEndpoint,
+  type ExpiryFormat,
 } from './ultracart-emulator.js';
+export { heavyUltraCartUser, type HeavyUserOptions } from './heavy-user.js';
 export {
   startUAuthEmulator,
   DEFAULT_UAUTH_WORKFLOW_KEY,

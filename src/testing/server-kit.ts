@@ -19,7 +19,8 @@ export interface Fault {
   status?: number;
   /** A JSON value to send (a string is sent as it is). */
   body?: unknown;
-  contentType?: string;
+  /** Default `application/json; charset=UTF-8`; `null` sends no Content-Type at all. */
+  contentType?: string | null;
   headers?: Record<string, string>;
   /** Wait this long before answering. */
   delayMs?: number;
@@ -60,6 +61,7 @@ export class FaultQueue<E extends string> {
 export type EmulatorHostname = '127.0.0.1' | 'localhost';
 
 export interface RunningServer {
+  /** The origin handed out in URLs: `http://<hostname>:<port>`. */
   origin: string;
   connections: number;
   /** A delay that `close()` cuts short, so no timer keeps the process alive. */
@@ -142,12 +144,13 @@ export async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise
  * Answers with `fault` if it decides the response. Returns false when the fault only delayed the
  * request, so the endpoint answers normally afterwards.
  */
-export async function applyFault(
-  res: ServerResponse,
-  fault: Fault,
-  server: RunningServer,
-  errorBody: (status: number, message: string) => string,
-): Promise<boolean> {
+/** How a vendor words its errors: the body, and any headers that go with it (UltraCart's `UC-REST-ERROR`). */
+export interface VendorErrors {
+  body(status: number): string;
+  headers?(status: number): Record<string, string>;
+}
+
+export async function applyFault(res: ServerResponse, fault: Fault, server: RunningServer, errors: VendorErrors): Promise<boolean> {
   if (fault.delayMs) await server.delay(fault.delayMs);
   switch (fault.behaviour) {
     case 'reset':
@@ -182,13 +185,17 @@ export async function applyFault(
   }
   if (fault.status === undefined && fault.body === undefined) return false;
   const status = fault.status ?? 200;
-  const body =
-    fault.body === undefined
-      ? errorBody(status, `Injected ${status}`)
-      : typeof fault.body === 'string'
-        ? fault.body
-        : JSON.stringify(fault.body);
-  res.writeHead(status, { 'content-type': fault.contentType ?? 'application/json; charset=UTF-8', ...fault.headers });
+  // A fault with only a status is answered exactly as the vendor answers its own errors.
+  const vendorError = fault.body === undefined;
+  const body = vendorError ? errors.body(status) : typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=UTF-8',
+    ...(vendorError && errors.headers?.(status)),
+    ...fault.headers,
+  };
+  if (fault.contentType === null) delete headers['content-type'];
+  else if (fault.contentType !== undefined) headers['content-type'] = fault.contentType;
+  res.writeHead(status, headers);
   res.end(body);
   return true;
 }

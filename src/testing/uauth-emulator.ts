@@ -9,6 +9,7 @@ import {
   type Fault,
   type RecordedCall,
   type RunningServer,
+  type VendorErrors,
 } from './server-kit.js';
 import { uauthPage } from './uauth-page.js';
 
@@ -99,6 +100,12 @@ const MESSAGES: Record<number, string> = {
   503: 'Service unavailable',
 };
 
+/** Injected errors read exactly like the emulator's own: the bare message as `text/plain`. */
+const UAUTH_ERRORS: VendorErrors = {
+  body: (status) => MESSAGES[status] ?? `Error ${status}`,
+  headers: () => ({ 'content-type': 'text/plain; charset=utf-8' }),
+};
+
 interface Workflow {
   workflowKey: string;
   /** The `guid` of the schema's `{guid, value}` form. What it identifies is undocumented; any stable UUID. */
@@ -165,7 +172,7 @@ export async function startUAuthEmulator(options: UAuthEmulatorOptions = {}): Pr
     if (!endpoint) return sendText(res, 404, 'Not found');
 
     const fault = faults.take(endpoint);
-    if (fault && (await applyFault(res, fault, server, (status) => JSON.stringify(MESSAGES[status] ?? `Error ${status}`)))) return;
+    if (fault && (await applyFault(res, fault, server, UAUTH_ERRORS))) return;
     if (endpoint === 'page') return handlePage(req, res, url, body);
     if (!keyOk(req)) return sendText(res, 401, MESSAGES[401]!);
 

@@ -11,10 +11,18 @@ import {
   type Fault,
   type RecordedCall,
   type RunningServer,
+  type VendorErrors,
 } from './server-kit.js';
 import { loginPage } from './ultracart-login-page.js';
 
 export type UltraCartEmulatorEndpoint = 'authorize' | 'token' | 'user' | 'revoke' | 'login';
+
+/**
+ * How `expiration_dts` is written: `offset` as UltraCart was seen to send it
+ * (`2021-05-18T12:10:19-04:00`, a local offset, no milliseconds), `utc` as
+ * `2021-05-18T16:10:19.000Z`, or any text a function returns (to test unreadable expiries).
+ */
+export type ExpiryFormat = 'offset' | 'utc' | ((at: Date) => string);
 
 export interface UltraCartEmulatorOptions {
   /** Port to listen on; default a free one. The server binds 127.0.0.1 only. */
@@ -25,6 +33,8 @@ export interface UltraCartEmulatorOptions {
    * vendor is, so cross-site cookie rules (SameSite) apply to the return from its login page.
    */
   hostname?: EmulatorHostname;
+  /** How `expiration_dts` is written. Default `offset`, the form UltraCart was seen to send. */
+  expiryFormat?: ExpiryFormat;
   /** Users that can sign in on the login page. Default: two merchant users. */
   users?: UltraCartUser[];
   /** The application credential accepted as `x-ultracart-simple-key` or `Bearer`. Default `emulator-app-key`. */
@@ -62,6 +72,10 @@ export interface UltraCartEmulator {
   reset(): void;
   /** TCP connections accepted since start. */
   readonly connections: number;
+  /** Simple keys issued and neither revoked nor expired: after a sign-out, or a failed sign-in, this should not grow. */
+  liveKeys(): number;
+  /** Whether `simpleKey` would still be accepted. */
+  isLive(simpleKey: string): boolean;
   close(): Promise<void>;
 }
 
@@ -118,6 +132,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
   const appKey = options.appKey ?? 'emulator-app-key';
   const keyLifetimeMs = options.keyLifetimeMs ?? 60 * 60 * 1000;
   const maxRecordedCalls = options.maxRecordedCalls ?? 100_000;
+  const writeExpiry = expiryWriter(options.expiryFormat ?? 'offset');
   let latencyMs = options.latencyMs ?? 0;
   const calls: RecordedCall<UltraCartEmulatorEndpoint>[] = [];
   const faults = new FaultQueue<UltraCartEmulatorEndpoint>();
@@ -173,7 +188,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     if (endpoint === 'login') return handleLogin(req, res, url, body);
     if (latencyMs > 0) await server.delay(latencyMs);
     const fault = faults.take(endpoint);
-    if (fault && (await applyFault(res, fault, server, vendorErrorBody))) return;
+    if (fault && (await applyFault(res, fault, server, ULTRACART_ERRORS))) return;
 
     if (req.headers['x-ultracart-api-version'] !== API_VERSION) {
       return sendError(res, 400, 'Missing or unsupported X-UltraCart-Api-Version header');
@@ -195,7 +210,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
         });
         return sendJson(res, 200, {
           login_url: `${server.origin}/login?request=${requestId}`,
-          expiration_dts: new Date(expiresAt).toISOString(),
+          expiration_dts: writeExpiry(new Date(expiresAt)),
         });
       }
       case 'token': {
@@ -213,7 +228,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
         keys.set(simpleKey, { userId: issued.userId, expiresAt });
         return sendJson(res, 200, {
           simple_key: simpleKey,
-          expiration_dts: new Date(expiresAt).toISOString(),
+          expiration_dts: writeExpiry(new Date(expiresAt)),
           ip_address: issued.ipAddress,
         });
       }
@@ -235,7 +250,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
 
   async function handleLogin(req: IncomingMessage, res: ServerResponse, url: URL, body: string): Promise<void> {
     const fault = faults.take('login');
-    if (fault && (await applyFault(res, fault, server, vendorErrorBody))) return;
+    if (fault && (await applyFault(res, fault, server, ULTRACART_ERRORS))) return;
     const ip = clientIp(req);
     if (req.method === 'GET') {
       const requestId = url.searchParams.get('request') ?? '';
@@ -283,6 +298,16 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     get connections() {
       return server.connections;
     },
+    liveKeys() {
+      const now = Date.now();
+      let live = 0;
+      for (const issued of keys.values()) if (issued.expiresAt > now) live += 1;
+      return live;
+    },
+    isLive(simpleKey) {
+      const issued = keys.get(simpleKey);
+      return issued !== undefined && issued.expiresAt > Date.now();
+    },
     close: () => server.close(),
   };
 }
@@ -310,9 +335,38 @@ function vendorErrorBody(status: number, message: string): string {
   return JSON.stringify({ error: { developer_message: message, user_message: message, error_code: String(status) }, success: false });
 }
 
+/** What the emulator says for a status when a test injects only the status. */
+const STATUS_MESSAGES: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Invalid credentials',
+  403: 'Permission denied',
+  404: 'Not found',
+  410: 'Authorized application disabled',
+  429: 'Rate limit exceeded',
+  500: 'Internal server error',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+};
+
+const messageFor = (status: number): string => STATUS_MESSAGES[status] ?? `Error ${status}`;
+
+/** Injected errors carry the same ErrorResponse body and `UC-REST-ERROR` header as the emulator's own. */
+const ULTRACART_ERRORS: VendorErrors = {
+  body: (status) => vendorErrorBody(status, messageFor(status)),
+  headers: (status): Record<string, string> => (status >= 400 ? { 'uc-rest-error': messageFor(status) } : {}),
+};
+
 function sendError(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'uc-rest-error': message });
   res.end(vendorErrorBody(status, message));
+}
+
+function expiryWriter(format: ExpiryFormat): (at: Date) => string {
+  if (typeof format === 'function') return format;
+  if (format === 'utc') return (at) => at.toISOString();
+  if (format !== 'offset') throw new TypeError("startUltraCartEmulator: the expiryFormat option must be 'offset', 'utc' or a function");
+  // The offset UltraCart's servers were seen to use (US Eastern daylight time), seconds only.
+  return (at) => `${new Date(at.getTime() - 4 * 3_600_000).toISOString().slice(0, 19)}-04:00`;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

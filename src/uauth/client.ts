@@ -1,7 +1,8 @@
 import type { Dispatcher } from 'undici';
 import { parseBaseURL, positiveInteger } from '../http/connection-options.js';
 import { log } from '../log.js';
-import { isJsonContentType, parseJson, send, type IncomingResponse } from '../http/transport.js';
+import { ACCEPT_ENCODING, isJsonContentType, parseJson, send, type IncomingResponse } from '../http/transport.js';
+import { USER_AGENT } from '../http/user-agent.js';
 import { badResponse, httpFailure, isTextPlain, transportFailure, UAUTH_CALL_LABELS, UAuthApiError, type UAuthEndpoint } from './errors.js';
 import { readCachedSessionBody, readCreateSessionBody, type CachedWorkflowSession } from './response-shapes.js';
 
@@ -16,7 +17,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // could change the path we build.
 const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const RESERVED_HEADERS = new Set(['host', 'accept', 'content-type', 'content-length', 'connection', 'transfer-encoding']);
+const RESERVED_HEADERS = new Set([
+  'host',
+  'accept',
+  'accept-encoding',
+  'user-agent',
+  'content-type',
+  'content-length',
+  'connection',
+  'transfer-encoding',
+]);
 
 /** How to reach UltrapassId's Client API and which organization key to use. */
 export interface UAuthConnectionOptions {
@@ -139,7 +149,12 @@ export class UAuthClient {
   }
 
   private async call(call: Call): Promise<{ res: IncomingResponse; body: unknown }> {
-    const headers: Record<string, string> = { accept: 'application/json', [this.apiKeyHeader]: this.organizationKey };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'accept-encoding': ACCEPT_ENCODING,
+      'user-agent': USER_AGENT,
+      [this.apiKeyHeader]: this.organizationKey,
+    };
     if (call.body !== undefined) headers['content-type'] = 'application/json';
     let res: IncomingResponse;
     try {

@@ -153,7 +153,7 @@ export function transportFailure(endpoint: UAuthEndpoint, err: unknown): UAuthAp
   if (err instanceof TransportError) {
     if (err.kind === 'timeout')
       return new UAuthApiError(`${label} timed out`, { code: 'UAUTH_TIMEOUT', endpoint, status: 504, cause: err });
-    if (err.kind === 'too-large')
+    if (err.kind === 'too-large' || err.kind === 'encoding')
       return new UAuthApiError(`${label}: ${err.message}`, { code: 'UAUTH_BAD_RESPONSE', endpoint, status: 502, cause: err });
     return new UAuthApiError(`${label} is unavailable: ${err.message}`, { code: 'UAUTH_UNAVAILABLE', endpoint, status: 502, cause: err });
   }

@@ -1,14 +1,38 @@
 import type { Dispatcher } from 'undici';
 import { log } from '../log.js';
-import { isJsonContentType, parseJson, send, type IncomingResponse } from '../http/transport.js';
+import type { ConnectionLane } from '../http/connection-lane.js';
+import {
+  ACCEPT_ENCODING,
+  connectionLane,
+  defaultDispatcher,
+  defaultRevokeDispatcher,
+  isJsonContentType,
+  parseJson,
+  send,
+  type IncomingResponse,
+} from '../http/transport.js';
 import { parseBaseURL, positiveInteger } from '../http/connection-options.js';
+import { USER_AGENT } from '../http/user-agent.js';
+import { readExpiry, type ExpiryReading } from './date-time.js';
 import { badResponse, httpFailure, transportFailure, vendorText, type UltraCartEndpoint } from './errors.js';
+import { DEFAULT_REVOKE_RETRY, Revocations, type RevocationOutcome, type RevokeRetryOptions } from './revocations.js';
 import { toUltraCartUser, type UltraCartUser } from './user.js';
 
 export const DEFAULT_BASE_URL = 'https://secure.ultracart.com/rest/v2';
 export const API_VERSION = '2017-03-01';
 const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+/**
+ * Response bounds per endpoint, from the schema. `/sso/session/user` returns the whole `User`:
+ * 90 days of `login_histories` (about 450 bytes each), permissions and notifications make
+ * 100-300 KB plausible for a busy merchant user, so it gets 2 MiB. The other answers are a few
+ * short strings or an ErrorResponse; 32 KiB is already generous.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES: Readonly<Record<UltraCartEndpoint, number>> = {
+  authorize: 32 * 1024,
+  token: 32 * 1024,
+  user: 2 * 1024 * 1024,
+  revoke: 32 * 1024,
+};
 
 /** How to reach UltraCart and which application credential to use. */
 export interface UltraCartConnectionOptions {
@@ -20,10 +44,21 @@ export interface UltraCartConnectionOptions {
   baseURL?: string;
   /** Total time allowed for each call, headers and body included. Default 10 000 ms. */
   timeoutMs?: number;
-  /** Largest response body accepted. Default 64 KiB. */
-  maxResponseBytes?: number;
+  /**
+   * Largest response body accepted, after any decoding: one number for every endpoint, or per
+   * endpoint. Default 2 MiB for `user` (a whole `User`, login history included), 32 KiB for the others.
+   */
+  maxResponseBytes?: number | Partial<Record<UltraCartEndpoint, number>>;
   /** An undici dispatcher (pool, agent, mock) instead of the shared keep-alive agent. */
   dispatcher?: Dispatcher;
+  /**
+   * The dispatcher for `DELETE /sso/session/revoke`. Default: with no `dispatcher`, a small pool
+   * of its own (4 connections per origin), so a sign-out is sent at once even while stalled
+   * sign-ins hold every pooled connection; with a `dispatcher`, that one.
+   */
+  revokeDispatcher?: Dispatcher;
+  /** How `revokeWithRetry` retries in the background, or `false` for a single attempt. Default 5 attempts within 60 s. */
+  revokeRetry?: RevokeRetryOptions | false;
 }
 
 export interface AuthorizeResponse {
@@ -37,8 +72,10 @@ export interface TokenResponse {
   /** The user's simple key: it acts as that UltraCart user. */
   simpleKey: string;
   expiresAt: Date | null;
-  /** `expiration_dts` as sent, so a caller can tell "absent" from "unreadable". */
+  /** `expiration_dts` as sent. */
   expirationDts: string | undefined;
+  /** Whether `expiration_dts` was absent, unreadable (bad syntax, or no zone) or a known instant. */
+  expiry: ExpiryReading['kind'];
   /** The IP UltraCart saw approve the login, which it recommends locking the key to. */
   ipAddress: string | null;
 }
@@ -51,6 +88,7 @@ interface Call {
   body?: string;
   /** Values that must not appear in an error message even if UltraCart echoes them. */
   secrets: string[];
+  onLateResponse?: (res: IncomingResponse) => void;
 }
 
 /**
@@ -67,9 +105,17 @@ export class UltraCartClient {
   private readonly appJsonHeaders: Record<string, string>;
   private readonly appSecret: string;
   private readonly timeoutMs: number;
-  private readonly maxResponseBytes: number;
-  private readonly dispatcher: Dispatcher | undefined;
+  private readonly maxResponseBytes: Record<UltraCartEndpoint, number>;
+  private readonly dispatcher: Dispatcher;
+  private readonly revokeDispatcher: Dispatcher;
+  private readonly callLane: ConnectionLane;
+  private readonly revokeLane: ConnectionLane;
   private readonly urls: Record<UltraCartEndpoint, URL>;
+  /**
+   * Where `revokeWithRetry` keeps failed revocations until they succeed or run out of attempts;
+   * it emits a `revocation` event for each attempt.
+   */
+  readonly revocations: Revocations;
 
   constructor(options: UltraCartConnectionOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('UltraCartClient requires an options object');
@@ -84,11 +130,19 @@ export class UltraCartClient {
     if (/[\r\n]/.test(credential)) throw new TypeError('UltraCartClient: the credential contains a line break');
     this.baseURL = parseBaseURL(options.baseURL ?? DEFAULT_BASE_URL, 'UltraCartClient');
     this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'UltraCartClient', 'timeoutMs');
-    this.maxResponseBytes = positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'UltraCartClient', 'maxResponseBytes');
-    this.dispatcher = options.dispatcher;
+    this.maxResponseBytes = parseResponseBounds(options.maxResponseBytes);
+    this.dispatcher = options.dispatcher ?? defaultDispatcher();
+    this.revokeDispatcher = options.revokeDispatcher ?? options.dispatcher ?? defaultRevokeDispatcher();
+    const origin = new URL(this.baseURL).origin;
+    this.callLane = connectionLane(this.dispatcher, origin);
+    this.revokeLane = connectionLane(this.revokeDispatcher, origin, 'revoke');
+    const retry = parseRevokeRetry(options.revokeRetry);
+    this.revocations = new Revocations((key) => this.revokeSession(key), retry);
     this.appSecret = credential;
     this.appJsonHeaders = {
       accept: 'application/json',
+      'accept-encoding': ACCEPT_ENCODING,
+      'user-agent': USER_AGENT,
       'x-ultracart-api-version': API_VERSION,
       'content-type': 'application/json; charset=UTF-8',
       ...(simpleKey !== undefined ? { 'x-ultracart-simple-key': simpleKey } : { authorization: `Bearer ${credential}` }),
@@ -115,10 +169,14 @@ export class UltraCartClient {
     if (typeof loginUrl !== 'string' || loginUrl === '') {
       throw badResponse('authorize', 'the authorize response has no login_url');
     }
-    return { loginUrl, expiresAt: parseDateTime(body.expiration_dts) };
+    const expiry = readExpiry(body.expiration_dts);
+    return { loginUrl, expiresAt: expiry.kind === 'known' ? expiry.at : null };
   }
 
-  /** `PUT /sso/token`: trades the code from the callback for the user's simple key. Never retried. */
+  /**
+   * `PUT /sso/token`: trades the code from the callback for the user's simple key. Never retried.
+   * A key that arrives after the call timed out is revoked, since nobody will ever use it.
+   */
   async token(code: string): Promise<TokenResponse> {
     const body = await this.call({
       endpoint: 'token',
@@ -127,6 +185,7 @@ export class UltraCartClient {
       headers: this.appJsonHeaders,
       body: JSON.stringify({ code, grant_type: 'simple_key' }),
       secrets: [this.appSecret, code],
+      onLateResponse: (res) => this.revokeLateKey(res),
     });
     // A 200 is not success on its own (CVE-2021-41580): without a key there is no sign-in.
     const simpleKey = body.simple_key;
@@ -134,8 +193,9 @@ export class UltraCartClient {
       throw badResponse('token', 'the token response has no simple_key');
     }
     const expirationDts = typeof body.expiration_dts === 'string' ? body.expiration_dts : undefined;
+    const expiry = readExpiry(body.expiration_dts);
     const ipAddress = typeof body.ip_address === 'string' && body.ip_address !== '' ? body.ip_address : null;
-    return { simpleKey, expiresAt: parseDateTime(expirationDts), expirationDts, ipAddress };
+    return { simpleKey, expiresAt: expiry.kind === 'known' ? expiry.at : null, expirationDts, expiry: expiry.kind, ipAddress };
   }
 
   /** `GET /sso/session/user`: the UltraCart user the simple key acts as. */
@@ -152,7 +212,10 @@ export class UltraCartClient {
     return user;
   }
 
-  /** `DELETE /sso/session/revoke`: ends the UltraCart session behind the simple key. */
+  /**
+   * `DELETE /sso/session/revoke`: ends the UltraCart session behind the simple key, in one attempt
+   * that rejects on failure. It goes through the revocation pool, apart from sign-ins.
+   */
   async revokeSession(userSimpleKey: string): Promise<void> {
     await this.call({
       endpoint: 'revoke',
@@ -163,11 +226,47 @@ export class UltraCartClient {
     });
   }
 
+  /**
+   * Revokes the simple key now and, if UltraCart could not be reached (timeout, network, 429,
+   * 5xx), keeps retrying in the background within the `revokeRetry` bounds. Resolves to how the
+   * first attempt went; never rejects. Use it at sign-out, after or alongside ending the local
+   * session; watch `revocations` for the outcome of the retries.
+   *
+   * @example
+   * app.post('/logout', (req, res, next) => {
+   *   const key = req.user?.simpleKey;
+   *   req.logout((err) => {
+   *     if (err) return next(err);
+   *     if (key) void strategy.client.revokeWithRetry(key);
+   *     res.redirect(303, '/');
+   *   });
+   * });
+   */
+  revokeWithRetry(userSimpleKey: string): Promise<RevocationOutcome> {
+    return this.revocations.revoke(userSimpleKey);
+  }
+
+  /** A simple key UltraCart issued after `token` gave up waiting: nobody holds it, so it is revoked. */
+  private revokeLateKey(res: IncomingResponse): void {
+    if (res.status < 200 || res.status > 299) return;
+    const body = parseJson(res.text) as { simple_key?: unknown } | undefined;
+    const key = body && typeof body === 'object' ? body.simple_key : undefined;
+    if (typeof key !== 'string' || key === '' || /[\r\n]/.test(key)) return;
+    log.ultracart('a simple key arrived after the token call timed out: revoking it');
+    void this.revokeWithRetry(key);
+  }
+
   private userHeaders(userSimpleKey: string): Record<string, string> {
     if (typeof userSimpleKey !== 'string' || userSimpleKey === '' || /[\r\n]/.test(userSimpleKey)) {
       throw new TypeError('a user simple key is required');
     }
-    return { accept: 'application/json', 'x-ultracart-api-version': API_VERSION, 'x-ultracart-simple-key': userSimpleKey };
+    return {
+      accept: 'application/json',
+      'accept-encoding': ACCEPT_ENCODING,
+      'user-agent': USER_AGENT,
+      'x-ultracart-api-version': API_VERSION,
+      'x-ultracart-simple-key': userSimpleKey,
+    };
   }
 
   private async call(call: Call): Promise<Record<string, unknown>> {
@@ -179,8 +278,11 @@ export class UltraCartClient {
         headers: call.headers,
         body: call.body,
         timeoutMs: this.timeoutMs,
-        maxBodyBytes: this.maxResponseBytes,
-        dispatcher: this.dispatcher,
+        maxBodyBytes: this.maxResponseBytes[call.endpoint],
+        ...(call.endpoint === 'revoke'
+          ? { dispatcher: this.revokeDispatcher, lane: this.revokeLane }
+          : { dispatcher: this.dispatcher, lane: this.callLane }),
+        onLateResponse: call.onLateResponse,
       });
     } catch (err) {
       throw transportFailure(call.endpoint, err);
@@ -189,7 +291,7 @@ export class UltraCartClient {
     if (res.status < 200 || res.status > 299) throw httpFailure(call.endpoint, res, call.secrets);
     if (call.endpoint === 'revoke') return {};
 
-    if (!isJsonContentType(res.headers['content-type'])) {
+    if (!mayHoldJson(res.headers['content-type'])) {
       throw badResponse(call.endpoint, 'the response is not JSON', res);
     }
     const body = parseJson(res.text);
@@ -205,9 +307,48 @@ export class UltraCartClient {
   }
 }
 
-/** UltraCart's date-times are ISO-8601 in practice; anything unreadable becomes null. */
-export function parseDateTime(value: unknown): Date | null {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 64) return null;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : new Date(at);
+/**
+ * A JSON media type, `text/plain`, or none: UltraCart's TypeScript SDK parses any 200 as JSON, so
+ * a gateway that drops or rewrites the type must not refuse a real sign-in. The body must still
+ * parse as a JSON object. HTML and every other type (a captive portal, a WAF page) is refused unread.
+ */
+function mayHoldJson(type: string | undefined): boolean {
+  if (type === undefined || type.trim() === '') return true;
+  return isJsonContentType(type) || /^\s*text\/plain\s*(;|$)/i.test(type);
+}
+
+function parseResponseBounds(value: unknown): Record<UltraCartEndpoint, number> {
+  if (value === undefined) return { ...DEFAULT_MAX_RESPONSE_BYTES };
+  if (typeof value === 'number') {
+    const bound = positiveInteger(value, 0, 'UltraCartClient', 'maxResponseBytes');
+    return { authorize: bound, token: bound, user: bound, revoke: bound };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError('UltraCartClient: the maxResponseBytes option must be a positive integer or an object of them per endpoint');
+  }
+  const bounds = { ...DEFAULT_MAX_RESPONSE_BYTES };
+  for (const [endpoint, bound] of Object.entries(value)) {
+    if (!Object.hasOwn(DEFAULT_MAX_RESPONSE_BYTES, endpoint)) {
+      throw new TypeError(`UltraCartClient: maxResponseBytes.${endpoint} is not an endpoint (authorize, token, user, revoke)`);
+    }
+    bounds[endpoint as UltraCartEndpoint] = positiveInteger(bound, 0, 'UltraCartClient', `maxResponseBytes.${endpoint}`);
+  }
+  return bounds;
+}
+
+function parseRevokeRetry(value: unknown): Required<RevokeRetryOptions> {
+  if (value === false) return { ...DEFAULT_REVOKE_RETRY, attempts: 1 };
+  if (value === undefined) return { ...DEFAULT_REVOKE_RETRY };
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError('UltraCartClient: the revokeRetry option must be false or an object { attempts, withinMs, firstDelayMs }');
+  }
+  const { attempts, withinMs, firstDelayMs, ...rest } = value as RevokeRetryOptions;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined)
+    throw new TypeError(`UltraCartClient: revokeRetry.${unknown} is not an option (attempts, withinMs, firstDelayMs)`);
+  return {
+    attempts: positiveInteger(attempts, DEFAULT_REVOKE_RETRY.attempts, 'UltraCartClient', 'revokeRetry.attempts'),
+    withinMs: positiveInteger(withinMs, DEFAULT_REVOKE_RETRY.withinMs, 'UltraCartClient', 'revokeRetry.withinMs'),
+    firstDelayMs: positiveInteger(firstDelayMs, DEFAULT_REVOKE_RETRY.firstDelayMs, 'UltraCartClient', 'revokeRetry.firstDelayMs'),
+  };
 }

@@ -142,7 +142,7 @@ export function transportFailure(endpoint: UltraCartEndpoint, err: unknown): Ult
   if (err instanceof TransportError) {
     if (err.kind === 'timeout')
       return new UltraCartApiError(`${label} timed out`, { code: 'ULTRACART_TIMEOUT', endpoint, status: 504, cause: err });
-    if (err.kind === 'too-large') {
+    if (err.kind === 'too-large' || err.kind === 'encoding') {
       return new UltraCartApiError(`${label}: ${err.message}`, { code: 'ULTRACART_BAD_RESPONSE', endpoint, status: 502, cause: err });
     }
     return new UltraCartApiError(`${label} is unavailable: ${err.message}`, {

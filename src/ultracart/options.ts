@@ -58,6 +58,12 @@ export interface BaseStrategyOptions extends UltraCartConnectionOptions {
   returnToParam?: string;
   /** Register under another name than `ultracart`. */
   name?: string;
+  /**
+   * How long a sign-in is trusted when UltraCart sends an `expiration_dts` that cannot be read or
+   * names no time zone: `token.expiresAt` and `req.authInfo.expiresAt` become now plus this, and
+   * the app's session should end then. A readable expiry is used as sent. Default one hour.
+   */
+  unknownExpiryMaxAgeMs?: number;
 }
 
 export interface StrategyOptions extends BaseStrategyOptions {
@@ -92,6 +98,7 @@ export interface UltraCartAuthenticateOptions {
 }
 
 export const MAX_STATE_TTL_MS = 10 * 60 * 1000;
+export const DEFAULT_UNKNOWN_EXPIRY_MAX_AGE_MS = 60 * 60 * 1000;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** Validates the callback URL once, at construction. The string itself is what UltraCart receives. */
@@ -122,6 +129,14 @@ export function parseStateTtl(value: unknown): number {
   if (value === undefined) return MAX_STATE_TTL_MS;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1000 || value > MAX_STATE_TTL_MS) {
     throw new TypeError('UltraCartStrategy: the stateTtlMs option must be an integer from 1000 to 600000');
+  }
+  return value;
+}
+
+export function parseUnknownExpiryMaxAge(value: unknown): number {
+  if (value === undefined) return DEFAULT_UNKNOWN_EXPIRY_MAX_AGE_MS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1000) {
+    throw new TypeError('UltraCartStrategy: the unknownExpiryMaxAgeMs option must be an integer of at least 1000');
   }
   return value;
 }

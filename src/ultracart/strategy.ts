@@ -11,6 +11,7 @@ import { FailureMessages, type FailureReason } from './messages.js';
 import {
   parseCallbackURL,
   parseStateTtl,
+  parseUnknownExpiryMaxAge,
   type StrategyOptions,
   type StrategyOptionsWithRequest,
   type UltraCartAuthenticateOptions,
@@ -36,6 +37,7 @@ type Req = IncomingMessage & {
   user?: unknown;
   res?: ServerResponse;
   isAuthenticated?: () => boolean;
+  logIn?: (user: unknown, options: unknown, done?: unknown) => void;
 };
 
 /** What `req.authInfo` holds after a successful sign-in. */
@@ -76,6 +78,7 @@ export class UltraCartStrategy extends StrategyBase {
   private readonly usedStates: UsedStateLedger;
   /** The in-memory ledger answers synchronously; set when that is the one in use. */
   private readonly memoryUsedStates: MemoryUsedStateLedger | undefined;
+  private readonly unknownExpiryMaxAgeMs: number;
 
   constructor(options: StrategyOptions, verify: VerifyFunction);
   constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
@@ -94,6 +97,7 @@ export class UltraCartStrategy extends StrategyBase {
     this.stateTtlMs = parseStateTtl(options.stateTtlMs);
     this.lockToIp = options.lockToIp === true;
     this.returnToParam = options.returnToParam;
+    this.unknownExpiryMaxAgeMs = parseUnknownExpiryMaxAge(options.unknownExpiryMaxAgeMs);
     this.stateStore = options.stateStore ?? new SessionStateStore();
     if (typeof this.stateStore.save !== 'function' || typeof this.stateStore.take !== 'function') {
       throw new TypeError('UltraCartStrategy: the stateStore option must have save() and take() methods');
@@ -203,6 +207,7 @@ export class UltraCartStrategy extends StrategyBase {
       await this.revokeQuietly(token.simpleKey);
       return this.refuse(problem, 403);
     }
+    const expiresAt = this.keyExpiry(token);
 
     let profile: UltraCartProfile;
     try {
@@ -215,8 +220,15 @@ export class UltraCartStrategy extends StrategyBase {
       throw err;
     }
 
-    const tokenInfo: UltraCartToken = { simpleKey: token.simpleKey, expiresAt: token.expiresAt, ipAddress: token.ipAddress };
-    const { user, info } = await this.runVerify(req, tokenInfo, profile);
+    const tokenInfo: UltraCartToken = { simpleKey: token.simpleKey, expiresAt, ipAddress: token.ipAddress };
+    let verified: { user: unknown; info: object | undefined };
+    try {
+      verified = await this.runVerify(req, tokenInfo, profile);
+    } catch (err) {
+      await this.revokeQuietly(token.simpleKey);
+      throw err;
+    }
+    const { user, info } = verified;
     if (!user) {
       await this.revokeQuietly(token.simpleKey);
       const message =
@@ -226,10 +238,11 @@ export class UltraCartStrategy extends StrategyBase {
       return this.fail({ ...info, message }, 403);
     }
     log.strategy('callback leg: signed in');
-    const authInfo: UltraCartAuthInfo = { ...info, expiresAt: token.expiresAt };
+    const authInfo: UltraCartAuthInfo = { ...info, expiresAt };
     // Checked again on the way out: a state store hands back whatever was saved, and this becomes a Location.
     const returnTo = safeReturnTo(pending.returnTo);
     if (returnTo !== undefined) authInfo.returnTo = returnTo;
+    this.revokeIfLogInFails(req, token.simpleKey);
     this.success(user, authInfo);
   }
 
@@ -246,9 +259,44 @@ export class UltraCartStrategy extends StrategyBase {
     return claimed === true;
   }
 
+  /**
+   * Passport's `success` saves the session through `req.logIn`. When that fails (the session store
+   * is down), nobody will ever hold the key UltraCart just issued, so it is revoked before the
+   * error goes on. Wrapped for this one call and then restored, so the app's own logIn is untouched.
+   */
+  private revokeIfLogInFails(req: Req, simpleKey: string): void {
+    const logIn = req.logIn;
+    if (typeof logIn !== 'function') return;
+    const hadOwn = Object.hasOwn(req, 'logIn');
+    const restore = (): void => {
+      if (hadOwn) req.logIn = logIn;
+      else delete req.logIn;
+    };
+    req.logIn = (user: unknown, options: unknown, done?: unknown) => {
+      restore();
+      const callback = (typeof options === 'function' ? options : done) as ((err?: unknown) => void) | undefined;
+      const opts = typeof options === 'function' ? {} : options;
+      return logIn.call(req, user, opts, (err?: unknown) => {
+        if (!err) return callback?.();
+        log.strategy('the session could not be saved after sign-in: revoking the new key');
+        this.revokeQuietly(simpleKey).then(() => callback?.(err));
+      });
+    };
+  }
+
+  /**
+   * When the key stops working, as far as the strategy trusts it. An expiry that was sent but
+   * cannot be read (or names no zone) is unknown, not a refusal: the sign-in is then trusted for
+   * `unknownExpiryMaxAgeMs` at most.
+   */
+  private keyExpiry(token: TokenResponse): Date | null {
+    if (token.expiry !== 'unreadable') return token.expiresAt;
+    log.strategy('expiration_dts is unreadable or has no zone: the sign-in is capped at %d ms', this.unknownExpiryMaxAgeMs);
+    return new Date(Date.now() + this.unknownExpiryMaxAgeMs);
+  }
+
   /** Why a freshly issued key must not be used, if it must not. */
   private tokenProblem(token: TokenResponse, req: Req): FailureReason | undefined {
-    if (token.expirationDts !== undefined && token.expiresAt === null) return 'keyExpired';
     if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return 'keyExpired';
     if (this.lockToIp && normaliseIp(token.ipAddress) !== normaliseIp(req.ip ?? req.socket?.remoteAddress ?? null)) {
       return 'ipMismatch';
@@ -273,12 +321,10 @@ export class UltraCartStrategy extends StrategyBase {
     return pathnameOf(req) === this.callbackPath;
   }
 
+  /** Revokes a key nobody will hold; a failure is retried in the background by the client. */
   private async revokeQuietly(simpleKey: string): Promise<void> {
-    try {
-      await this.client.revokeSession(simpleKey);
-    } catch (err) {
-      log.strategy('best-effort revoke failed: %s', err instanceof UltraCartApiError ? err.code : 'unexpected error');
-    }
+    const outcome = await this.client.revokeWithRetry(simpleKey);
+    if (outcome !== 'revoked' && outcome !== 'already-ended') log.strategy('revoking an unused key: %s', outcome);
   }
 
   /** Calls verify in either style: with `done`, or returning a Promise of the user (or false). */
