@@ -238,16 +238,16 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
   });
 
   describe('a cookie the browser does not send back', () => {
-    it('fails with 403 and the diagnostic message when the callback arrives without the cookie (SameSite=Strict)', async () => {
-      await start();
+    it('fails with 403 and a message about SameSite=Strict when the callback arrives without a Strict session cookie', async () => {
+      await start({ sessionCookie: { sameSite: 'strict' } });
       const starter = h.browser();
       const callback = callbackPath(await h.emulator.approve(await beginSignIn(starter)));
       // A cross-site top-level navigation carries no SameSite=Strict cookie: a cookieless agent.
       const arriving = h.browser();
       const res = await arriving.get(callback).expect(403);
       expect(res.headers.location).to.equal(undefined);
-      expect((await me(arriving)).messages).to.deep.equal([FailureMessages.noPendingSignIn]);
-      expect(FailureMessages.noPendingSignIn).to.include('SameSite=Strict');
+      expect((await me(arriving)).messages).to.deep.equal([FailureMessages.sameSiteStrict]);
+      expect(FailureMessages.sameSiteStrict).to.include('SameSite=Strict');
       expect(h.emulator.count('token')).to.equal(0);
     });
 

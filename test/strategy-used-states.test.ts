@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import session from 'express-session';
 import request from 'supertest';
-import { CookieStateStore, MemoryUsedStateLedger, UltraCartStrategy, type UsedStateLedger } from '../src/index.js';
+import { CookieStateStore, FailureMessages, MemoryUsedStateLedger, UltraCartStrategy, type UsedStateLedger } from '../src/index.js';
 import { startUltraCartEmulator, type UltraCartEmulator } from '../src/testing/index.js';
 import { requireCookiePair } from './support/cookies.js';
 import { beginSignIn, callbackPath, lastState, me, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
@@ -93,11 +93,11 @@ describe('UltraCartStrategy: the used-state ledger', () => {
       expect((await me(browser)).user?.login).to.equal('ada');
     });
 
-    it('fails with 403 "already completed" and no /sso/token when it says the state was used', async () => {
+    it('fails with 403 "already used" and no /sso/token when it says the state was used', async () => {
       const h = await harness({ strategy: { usedStates: { claim: async () => false } } });
       const browser = h.browser();
       await browser.get(callbackPath(await emulator.approve(await beginSignIn(browser)))).expect(403);
-      expect((await me(browser)).messages).to.deep.equal(['This sign-in was already completed. Please sign in again if you need to.']);
+      expect((await me(browser)).messages).to.deep.equal([FailureMessages.alreadyUsed]);
       expect(emulator.count('token')).to.equal(0);
     });
 

@@ -25,6 +25,26 @@ const INCOMPLETE: Explanation = {
 const EXPLANATIONS: Record<FailureReason, Explanation> = {
   noPendingSignIn: COOKIE_LOST,
   stateMismatch: COOKIE_LOST,
+  secureCookieOnHttp: {
+    title: 'This site needs https for sign-in',
+    explanation:
+      'The cookie that keeps your sign-in is only sent over https, and this page was opened over plain http, so your browser did not send it back. Open the site over https and start again.',
+  },
+  sameSiteStrict: {
+    title: 'This site’s cookie settings block sign-in',
+    explanation:
+      'The site keeps your sign-in in a cookie that browsers do not send when you come back from UltraCart (SameSite=Strict). This is a set-up problem of the site, not of your account: please tell its owner.',
+  },
+  hostMismatch: {
+    title: 'The sign-in began at another address of this site',
+    explanation:
+      'You started signing in at one address of this site and UltraCart sent you back to another (for example localhost and 127.0.0.1). Cookies are kept per address, so the sign-in was not found. Start again from the address you are on now.',
+  },
+  sessionNotRestored: {
+    title: 'You are signed in, but this site cannot see it',
+    explanation:
+      'Your sign-in was saved, but the site does not read it back from its session. This is a set-up problem of the site, not of your account: please tell its owner.',
+  },
   stateMalformed: INCOMPLETE,
   expired: EXPIRED,
   codeRejected: EXPIRED,
@@ -34,9 +54,9 @@ const EXPLANATIONS: Record<FailureReason, Explanation> = {
     explanation: 'UltraCart ended your session before sign-in finished, for example because you signed out there. Please sign in again.',
   },
   alreadyUsed: {
-    title: 'This sign-in was already used',
+    title: 'This sign-in link was already used',
     explanation:
-      'This sign-in link has already been used, perhaps in another tab or by pressing Back. Start again if you are not signed in.',
+      'This sign-in link has already been used, perhaps by reloading this page, in another tab or by pressing Back. Start again if you are not signed in.',
   },
   denied: {
     title: 'Sign-in was cancelled',

@@ -24,6 +24,12 @@ export class ConsumedStates {
     return true;
   }
 
+  /** Whether `state` is recorded and not yet expired; records nothing. */
+  has(state: string, now = Date.now()): boolean {
+    const expiresAt = this.expiries.get(state);
+    return expiresAt !== undefined && expiresAt > now;
+  }
+
   get size(): number {
     return this.expiries.size;
   }

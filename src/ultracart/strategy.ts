@@ -7,6 +7,7 @@ import { hasParam, queryOf, readParam } from '../http/query.js';
 import { safeReturnTo } from '../http/return-to.js';
 import { DEFAULT_BASE_URL, UltraCartClient, type TokenResponse } from './client.js';
 import { UltraCartApiError } from './errors.js';
+import { SignInDiagnostics } from './diagnose.js';
 import { FailureMessages, type FailureReason } from './messages.js';
 import {
   parseCallbackURL,
@@ -76,6 +77,7 @@ export class UltraCartStrategy extends StrategyBase {
   private readonly lockToIp: boolean;
   private readonly returnToParam: string | undefined;
   private readonly usedStates: UsedStateLedger;
+  private readonly diagnostics: SignInDiagnostics;
   /** The in-memory ledger answers synchronously; set when that is the one in use. */
   private readonly memoryUsedStates: MemoryUsedStateLedger | undefined;
   private readonly unknownExpiryMaxAgeMs: number;
@@ -95,6 +97,7 @@ export class UltraCartStrategy extends StrategyBase {
     this.callbackURL = options.callbackURL;
     this.callbackPath = callbackURL.pathname;
     this.stateTtlMs = parseStateTtl(options.stateTtlMs);
+    this.diagnostics = new SignInDiagnostics(callbackURL.hostname, this.stateTtlMs);
     this.lockToIp = options.lockToIp === true;
     this.returnToParam = options.returnToParam;
     this.unknownExpiryMaxAgeMs = parseUnknownExpiryMaxAge(options.unknownExpiryMaxAgeMs);
@@ -134,6 +137,7 @@ export class UltraCartStrategy extends StrategyBase {
   private async startSignIn(req: Req, options: UltraCartAuthenticateOptions): Promise<void> {
     // A misconfigured app (no session) should not spend an UltraCart call per attempt.
     this.stateStore.ready?.(req);
+    this.diagnostics.atAuthorize(req, this.stateStore.cookieSettings?.(req));
     const returnTo = this.returnToFor(req, options);
     const state = createState();
     const authorization = await this.client.authorize(this.callbackURL, state);
@@ -175,11 +179,13 @@ export class UltraCartStrategy extends StrategyBase {
         log.strategy('callback without a pending sign-in from a signed-in user: back to /');
         return this.redirect('/');
       }
-      return this.refuse(hadPending ? 'stateMismatch' : 'noPendingSignIn', 403);
+      const cookie = this.stateStore.cookieSettings?.(req);
+      return this.refuse(this.diagnostics.noPendingReason(req, offered, hadPending, cookie), 403);
     }
     if (pending.expiresAt <= Date.now()) return this.refuse('expired', 403);
     const claimed = this.memoryUsedStates?.claimNow(pending.state, pending.expiresAt) ?? (await this.claim(pending));
     if (!claimed) return this.refuse('alreadyUsed', 403);
+    this.diagnostics.recordFinished(pending.state);
 
     if (hasParam(query, 'error')) {
       const error = readParam(query, 'error');

@@ -4,6 +4,8 @@
  */
 export class Browser {
   private readonly jar = new Map<string, string>();
+  /** Names of the cookies set with `SameSite=Strict`. */
+  private readonly strict = new Set<string>();
 
   constructor(readonly origin: string) {}
 
@@ -20,13 +22,32 @@ export class Browser {
     });
   }
 
+  /**
+   * A top-level navigation to `path` started from a page at `fromOrigin`, such as the return from
+   * a vendor's login page. As browsers do, `SameSite=Strict` cookies go only when `fromOrigin` is
+   * on the same site (scheme and host here: an IP address or `localhost` is a site of its own).
+   */
+  arriveFrom(fromOrigin: string, path: string): Promise<Response> {
+    const from = new URL(fromOrigin);
+    const to = new URL(path, this.origin);
+    const sameSite = from.protocol === to.protocol && from.hostname === to.hostname;
+    return this.send(path, { method: 'GET', headers: {} }, sameSite);
+  }
+
   /** The value of cookie `name` as the server set it (still URL-encoded), if the jar holds it. */
   cookie(name: string): string | undefined {
     return this.jar.get(name);
   }
 
-  private async send(path: string, init: { method: string; headers: Record<string, string>; body?: string }): Promise<Response> {
-    const cookies = [...this.jar].map(([name, value]) => `${name}=${value}`).join('; ');
+  private async send(
+    path: string,
+    init: { method: string; headers: Record<string, string>; body?: string },
+    sameSite = true,
+  ): Promise<Response> {
+    const cookies = [...this.jar]
+      .filter(([name]) => sameSite || !this.strict.has(name))
+      .map(([name, value]) => `${name}=${value}`)
+      .join('; ');
     const res = await fetch(new URL(path, this.origin), {
       ...init,
       headers: { ...init.headers, ...(cookies && { cookie: cookies }) },
@@ -50,6 +71,8 @@ export class Browser {
     });
     if (value === '' || expired) this.jar.delete(name);
     else this.jar.set(name, value);
+    if (attributes.some((a) => /^\s*samesite\s*=\s*strict\s*$/i.test(a))) this.strict.add(name);
+    else this.strict.delete(name);
   }
 }
 

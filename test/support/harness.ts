@@ -22,6 +22,10 @@ export interface HarnessOptions {
   passport06?: boolean;
   /** Leave express-session out. */
   noSession?: boolean;
+  /** The callback answers a failure as JSON `{ reason, message }` with its status, session or not. */
+  failureAsJson?: boolean;
+  /** Leave `passport.session()` out (express-session stays), the mistake that makes sign-ins silently vanish. */
+  noPassportSession?: boolean;
   trustProxy?: number;
   /** Express's `query parser` setting, e.g. `'extended'` so `state[x]=1` arrives as an object. */
   queryParser?: 'simple' | 'extended';
@@ -50,7 +54,8 @@ export interface Harness {
  */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const emulator = options.sharedEmulator ?? (await startUltraCartEmulator(options.emulator));
-  const callbackURL = `http://localhost${CALLBACK_PATH}`;
+  // The host supertest sends: a callbackURL on another host name is a cookie trap the strategy warns about.
+  const callbackURL = `http://127.0.0.1${CALLBACK_PATH}`;
   const verify: VerifyFunction =
     options.verify ?? ((simpleKey, token, profile, done) => done(null, { id: profile.id, login: profile.username, simpleKey }));
   const newStrategy = (): UltraCartStrategy =>
@@ -82,7 +87,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     );
   }
   app.use(passport.initialize());
-  if (!options.noSession) app.use(passport.session());
+  if (!options.noSession && !options.noPassportSession) app.use(passport.session());
 
   app.get('/login', (req, res, next) => {
     const returnTo = typeof req.query.returnTo === 'string' ? req.query.returnTo : undefined;
@@ -91,7 +96,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   app.get(
     CALLBACK_PATH,
-    (req, res, next) => passport.authenticate(strategyFor() as never, { failureMessage: true })(req, res, next),
+    (req, res, next) => {
+      if (!options.failureAsJson) return passport.authenticate(strategyFor() as never, { failureMessage: true })(req, res, next);
+      const report = (err: unknown, user: unknown, info: { reason?: string; message?: string } | undefined, status?: number) => {
+        if (err) return next(err);
+        if (!user) return res.status(status ?? 401).json({ reason: info?.reason ?? null, message: info?.message ?? null });
+        req.logIn(user as Express.User, (loginErr) => (loginErr ? next(loginErr) : next()));
+      };
+      passport.authenticate(strategyFor() as never, report)(req, res, next);
+    },
     (req, res) => {
       const info = req.authInfo as { returnTo?: string } | undefined;
       res.redirect(info?.returnTo ?? '/me');

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sameState } from './state-value.js';
-import type { PendingSignIn, StateStore, TakeResult } from './types.js';
+import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult } from './types.js';
 
 export interface CookieStateStoreOptions {
   /**
@@ -50,6 +50,7 @@ export class CookieStateStore implements StateStore {
   private readonly name: string;
   private readonly attributes: string;
   private readonly maxPending: number;
+  private readonly settings: StateCookieSettings;
 
   constructor(options: CookieStateStoreOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('CookieStateStore requires an options object');
@@ -69,6 +70,11 @@ export class CookieStateStore implements StateStore {
       throw new TypeError('CookieStateStore: the maxPending option must be an integer from 1 to 20');
     }
     this.attributes = `; Path=${path}; HttpOnly; SameSite=Lax${options.secure === false ? '' : '; Secure'}`;
+    this.settings = { secure: options.secure !== false, sameSite: 'lax' };
+  }
+
+  cookieSettings(): StateCookieSettings {
+    return this.settings;
   }
 
   ready(req: IncomingMessage): void {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { SessionRemovalError, SessionRequiredError } from '../../errors.js';
 import { sameState } from './state-value.js';
-import type { PendingSignIn, StateStore, TakeResult } from './types.js';
+import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult } from './types.js';
 
 export interface SessionStateStoreOptions {
   /** The `req.session` property holding the pending sign-ins. Default `ultracart:pending`. */
@@ -31,6 +31,20 @@ export class SessionStateStore implements StateStore {
 
   ready(req: IncomingMessage): void {
     sessionOf(req);
+  }
+
+  /** The session cookie's attributes, read from `req.session.cookie` (express-session, `@fastify/session`). */
+  cookieSettings(req: IncomingMessage): StateCookieSettings | undefined {
+    const session = (req as WithSession).session;
+    const cookie = session && typeof session === 'object' ? (session as { cookie?: unknown }).cookie : undefined;
+    if (!cookie || typeof cookie !== 'object') return undefined;
+    const { secure, sameSite } = cookie as { secure?: unknown; sameSite?: unknown };
+    // express-session spells Strict `true` as well; 'auto' has become a boolean by the time we look.
+    const same = sameSite === true ? 'strict' : typeof sameSite === 'string' ? sameSite.toLowerCase() : undefined;
+    return {
+      secure: secure === true,
+      sameSite: same === 'strict' || same === 'lax' || same === 'none' ? same : undefined,
+    };
   }
 
   async save(req: IncomingMessage, pending: PendingSignIn): Promise<void> {

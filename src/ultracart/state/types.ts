@@ -18,6 +18,17 @@ export interface TakeResult {
 }
 
 /**
+ * The attributes of the cookie that carries a browser's pending sign-ins back to the callback, as
+ * far as the store can tell. The strategy reads them to diagnose a cookie that cannot come back.
+ */
+export interface StateCookieSettings {
+  /** The cookie is sent over https only. */
+  secure: boolean;
+  /** `strict` cookies are not sent on the return from UltraCart, a cross-site navigation. */
+  sameSite: 'strict' | 'lax' | 'none' | undefined;
+}
+
+/**
  * Where pending sign-ins live between the authorize leg and the callback. The default keeps them
  * in `req.session`; `CookieStateStore`-like stores can keep them elsewhere.
  *
@@ -28,6 +39,8 @@ export interface TakeResult {
 export interface StateStore {
   /** Optional: throws when nothing could be saved for this request (no session), before any call to UltraCart. */
   ready?(req: IncomingMessage): void;
+  /** Optional: the cookie this store relies on for `req`, when it can tell (for diagnoses only). */
+  cookieSettings?(req: IncomingMessage): StateCookieSettings | undefined;
   save(req: IncomingMessage, pending: PendingSignIn): Promise<void>;
   take(req: IncomingMessage, state: string | undefined): Promise<TakeResult>;
 }
