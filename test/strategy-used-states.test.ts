@@ -241,9 +241,33 @@ describe('UltraCartStrategy: the used-state ledger', () => {
   });
 
   describe('its option', () => {
+    const build = (usedStates: unknown) => () =>
+      new UltraCartStrategy(
+        { callbackURL: 'https://shop.example.com/cb', simpleKey: 'k', usedStates: usedStates as UsedStateLedger },
+        () => undefined,
+      );
+
     it('refuses a usedStates without a claim() method, naming the option', () => {
-      const options = { callbackURL: 'https://shop.example.com/cb', simpleKey: 'k', usedStates: {} as UsedStateLedger };
-      expect(() => new UltraCartStrategy(options, () => undefined)).to.throw(TypeError, /UltraCartStrategy: the usedStates option/);
+      expect(build({})).to.throw(TypeError, /UltraCartStrategy: the usedStates option/);
+      expect(build('redis')).to.throw(TypeError, /the usedStates option/);
+    });
+
+    it('refuses usedStates: null rather than quietly using the per-process default', () => {
+      expect(build(null)).to.throw(TypeError, /the usedStates option/);
+    });
+
+    it('asks a MemoryUsedStateLedger subclass through its own claim()', async () => {
+      let asked = 0;
+      class CountingLedger extends MemoryUsedStateLedger {
+        override claim(state: string, expiresAt: number): Promise<boolean> {
+          asked += 1;
+          return super.claim(state, expiresAt);
+        }
+      }
+      const h = await harness({ strategy: { usedStates: new CountingLedger() } });
+      const browser = h.browser();
+      await browser.get(callbackPath(await emulator.approve(await beginSignIn(browser)))).expect(302);
+      expect(asked).to.equal(1);
     });
   });
 });

@@ -105,11 +105,14 @@ export class UltraCartStrategy extends StrategyBase {
     if (typeof this.stateStore.save !== 'function' || typeof this.stateStore.take !== 'function') {
       throw new TypeError('UltraCartStrategy: the stateStore option must have save() and take() methods');
     }
-    this.usedStates = options.usedStates ?? processUsedStates;
+    // Only an absent option means the default: `null` is a mistake to report, not a request for it.
+    this.usedStates = options.usedStates === undefined ? processUsedStates : options.usedStates;
     if (!this.usedStates || typeof this.usedStates.claim !== 'function') {
       throw new TypeError('UltraCartStrategy: the usedStates option must have a claim() method');
     }
-    this.memoryUsedStates = this.usedStates instanceof MemoryUsedStateLedger ? this.usedStates : undefined;
+    // The synchronous path only where claim() is the in-memory one, not a subclass's own.
+    const memory = this.usedStates instanceof MemoryUsedStateLedger && this.usedStates.claim === MemoryUsedStateLedger.prototype.claim;
+    this.memoryUsedStates = memory ? (this.usedStates as MemoryUsedStateLedger) : undefined;
     const apiOrigin = new URL(this.client.baseURL).origin;
     const allowed = options.allowedRedirectOrigins ?? [new URL(DEFAULT_BASE_URL).origin, apiOrigin];
     if (!Array.isArray(allowed) || allowed.length === 0) {
