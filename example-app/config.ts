@@ -1,7 +1,6 @@
+import { UAUTH_DOCUMENTED_BASE_URLS } from 'passport-ultracart';
 import { randomBytes } from 'node:crypto';
 
-/** The documented UltrapassId host. A development host: the production one is not public yet. */
-export const DOCUMENTED_UPID_BASE_URL = 'https://dev-clientapi-a53fz2ohf.azurewebsites.net/api';
 /** Where UltrapassId's hosted pages live, besides the API's own origin. */
 export const UPID_PAGES_ORIGIN = 'https://auth.ultrapassid.com';
 
@@ -203,7 +202,14 @@ function uauthSettings(env: Env, production: boolean): UAuthSettings | undefined
   }
   if (workflowKey === undefined) throw new ConfigError('UPID_WORKFLOW_KEY', 'is required with UPID_ORGANIZATION_KEY');
   if (!UUID.test(workflowKey)) throw new ConfigError('UPID_WORKFLOW_KEY', 'must be a UUID such as 322dbc7a-0a8a-452a-ba6d-c3e893f29ecc');
-  const baseURL = httpsUnlessLoopback('UPID_BASE_URL', base ?? DOCUMENTED_UPID_BASE_URL, production);
+  if (base === undefined) {
+    // No default: the hosts UltrapassId documented include a development one, which would fail only in production.
+    throw new ConfigError(
+      'UPID_BASE_URL',
+      `is required with UPID_ORGANIZATION_KEY: set the Client API base URL UltrapassId gave you (documented so far: ${UAUTH_DOCUMENTED_BASE_URLS.join(', ')})`,
+    );
+  }
+  const baseURL = httpsUnlessLoopback('UPID_BASE_URL', base, production);
   const allowedRedirectOrigins =
     origins === undefined
       ? [UPID_PAGES_ORIGIN, baseURL.origin]

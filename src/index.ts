@@ -39,7 +39,7 @@ export {
 } from './uauth/middleware.js';
 export {
   UAuthClient,
-  UAUTH_DEFAULT_BASE_URL,
+  UAUTH_DOCUMENTED_BASE_URLS,
   UAUTH_DEFAULT_API_KEY_HEADER,
   type UAuthConnectionOptions,
   type CreatedSession,

@@ -312,6 +312,10 @@ describe('UltraCartStrategy: when UltraCart misbehaves', () => {
       await pause(500); // past the moment the emulator answered, with a simple key, to nobody
       expect((await me(browser)).user).to.equal(null);
       expect(h.emulator.count('user')).to.equal(0);
+      // The key UltraCart issued to nobody is revoked once it arrives.
+      await h.strategy.client.revocations.idle();
+      expect(h.emulator.count('revoke')).to.equal(1);
+      expect(h.emulator.liveKeys()).to.equal(0);
       await expectFreshSignInWorks();
     });
 

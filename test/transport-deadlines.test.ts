@@ -5,7 +5,7 @@ import { startUltraCartEmulator, type UltraCartEmulator } from '../src/testing/i
 
 const REDIRECT_URI = 'https://shop.example.com/auth/ultracart/callback';
 const STATE = 'S'.repeat(43);
-const TIMEOUT_MS = 1000;
+const TIMEOUT_MS = 600;
 /** What "a small margin" is allowed to be on a loaded two-core machine. */
 const MARGIN_MS = 400;
 

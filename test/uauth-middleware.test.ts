@@ -431,13 +431,22 @@ describe('uauth middleware', () => {
     });
 
     it('refuses to start with a fixed workflowKey that is not a UUID', () => {
-      expect(() => uauth({ organizationKey: ORG_KEY, workflowKey: '322dbc7a' })).to.throw(TypeError, /workflowKey option must be a UUID/);
+      expect(() => uauth({ organizationKey: ORG_KEY, workflowKey: '322dbc7a', baseURL: 'https://clientapi.example.com/api' })).to.throw(
+        TypeError,
+        /workflowKey option must be a UUID/,
+      );
     });
   });
 
   describe('when the options are wrong', () => {
-    const base = { organizationKey: ORG_KEY, workflowKey: DEFAULT_UAUTH_WORKFLOW_KEY };
+    const base = { organizationKey: ORG_KEY, workflowKey: DEFAULT_UAUTH_WORKFLOW_KEY, baseURL: 'https://clientapi.example.com/api' };
     const bad: [string, object, RegExp][] = [
+      [
+        'no baseURL',
+        { baseURL: undefined },
+        /^uauth requires a baseURL option.*dev-clientapi-a53fz2ohf.*api\.ultrapassid\.com\/core.*api\.ultrapassid\.com\/client/,
+      ],
+      ['an empty baseURL', { baseURL: '' }, /^uauth requires a baseURL option/],
       ['no organizationKey', { organizationKey: undefined }, /requires an organizationKey option/],
       ['an organizationKey with a line break', { organizationKey: `${ORG_KEY}\r\n` }, /organizationKey option contains control characters/],
       ['no workflowKey', { workflowKey: undefined }, /requires a workflowKey option/],

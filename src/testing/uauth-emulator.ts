@@ -20,9 +20,10 @@ export type UAuthEmulatorEndpoint = 'createSession' | 'getSession' | 'page';
  * The body shapes UltrapassId's document shows: `flat` `{getSessionUrl}`, `nested`
  * `{workflowInstanceSessionDto: {getSessionUrl}}` (and, for `getSession`,
  * `{workflowInstanceSessionResponse: {workflowKey: {guid, value}, ...}}`), and either one
- * JSON-encoded as a string.
+ * JSON-encoded as a string; and `snake`, the flat shape in snake_case (`get_session_url`), which the
+ * document does not show but UltrapassId's other API moved to (inferred).
  */
-export type UAuthResponseShape = 'flat' | 'nested' | 'flat-string' | 'nested-string';
+export type UAuthResponseShape = 'flat' | 'nested' | 'flat-string' | 'nested-string' | 'snake';
 
 /** A workflow configured in the emulated organization. */
 export interface UAuthEmulatorWorkflow {
@@ -278,7 +279,12 @@ function safeDecode(value: string): string {
 }
 
 function sendShaped(res: ServerResponse, status: number, shape: UAuthResponseShape, flat: object, nested: object): void {
-  const value = shape === 'flat' || shape === 'flat-string' ? flat : nested;
+  const value =
+    shape === 'snake'
+      ? Object.fromEntries(Object.entries(flat).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]))
+      : shape === 'flat' || shape === 'flat-string'
+        ? flat
+        : nested;
   const json = JSON.stringify(value);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   res.end(shape.endsWith('-string') ? JSON.stringify(json) : json);

@@ -6,8 +6,16 @@ import { USER_AGENT } from '../http/user-agent.js';
 import { badResponse, httpFailure, isTextPlain, transportFailure, UAUTH_CALL_LABELS, UAuthApiError, type UAuthEndpoint } from './errors.js';
 import { readCachedSessionBody, readCreateSessionBody, type CachedWorkflowSession } from './response-shapes.js';
 
-/** The base URL UltrapassId documents. It is a development host; the production host is not public. */
-export const UAUTH_DEFAULT_BASE_URL = 'https://dev-clientapi-a53fz2ohf.azurewebsites.net/api';
+/**
+ * The Client API hosts UltrapassId has documented: the v1.0 document's (a development host), then
+ * the two its later docs moved the REST API to. None is known to be the production host for your
+ * organization, so `baseURL` is required rather than defaulted to one of them.
+ */
+export const UAUTH_DOCUMENTED_BASE_URLS = [
+  'https://dev-clientapi-a53fz2ohf.azurewebsites.net/api',
+  'https://api.ultrapassid.com/core',
+  'https://api.ultrapassid.com/client',
+] as const;
 /** The documented key header. Later vendor docs name `x-upid-api-key` instead. */
 export const UAUTH_DEFAULT_API_KEY_HEADER = 'x-upid-organization-key';
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -33,10 +41,12 @@ export interface UAuthConnectionOptions {
   /** The organization's API key. Sent in the `apiKeyHeader` header; never logged or put in an error. */
   organizationKey: string;
   /**
-   * Default `https://dev-clientapi-a53fz2ohf.azurewebsites.net/api`, the only host UltrapassId
-   * documents (a development one): set the host UltrapassId gives you, or the emulator's `url`.
+   * Required: the Client API base URL UltrapassId gave your organization, or the emulator's `url`
+   * in tests. There is no default: the hosts UltrapassId has documented are a development host
+   * (`https://dev-clientapi-a53fz2ohf.azurewebsites.net/api`) and `https://api.ultrapassid.com/core`
+   * or `/client` from later docs, and a wrong one fails only in production.
    */
-  baseURL?: string;
+  baseURL: string | undefined;
   /** The header carrying `organizationKey`. Default `x-upid-organization-key`; newer docs name `x-upid-api-key`. */
   apiKeyHeader?: string;
   /** Total time allowed for each call, headers and body included. Default 10 000 ms. */
@@ -95,7 +105,7 @@ export class UAuthClient {
     if (/[\u0000-\u001f\u007f]/.test(key)) throw new TypeError('UAuthClient: the organizationKey option contains control characters');
     this.organizationKey = key;
     this.apiKeyHeader = parseHeaderName(options.apiKeyHeader ?? UAUTH_DEFAULT_API_KEY_HEADER);
-    this.baseURL = parseBaseURL(options.baseURL ?? UAUTH_DEFAULT_BASE_URL, 'UAuthClient');
+    this.baseURL = parseUAuthBaseURL(options.baseURL, 'UAuthClient');
     this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'UAuthClient', 'timeoutMs');
     this.maxResponseBytes = positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'UAuthClient', 'maxResponseBytes');
     this.dispatcher = options.dispatcher;
@@ -179,6 +189,21 @@ export class UAuthClient {
     if (body === undefined) throw badResponse(call.endpoint, 'the response body is not valid JSON', res);
     return { res, body };
   }
+}
+
+/**
+ * Checks the required `baseURL`. `owner` is what the user called (`uauth` or `UAuthClient`), so the
+ * message names it; a missing one lists the hosts UltrapassId has documented.
+ */
+export function parseUAuthBaseURL(value: unknown, owner: string): string {
+  if (value === undefined || value === '') {
+    throw new TypeError(
+      `${owner} requires a baseURL option: the UltrapassId Client API base URL given to your organization ` +
+        `(UltrapassId has documented ${UAUTH_DOCUMENTED_BASE_URLS.join(', ')}; the first is a development host), ` +
+        `or the emulator's url in tests`,
+    );
+  }
+  return parseBaseURL(value, owner);
 }
 
 /** True for a workflow key in the documented form, a UUID. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { log } from '../log.js';
 import { checkRedirectTarget, normaliseOrigins, type RedirectPolicy } from '../http/redirect-target.js';
-import { isWorkflowKey, UAuthClient, type UAuthConnectionOptions } from './client.js';
+import { isWorkflowKey, parseUAuthBaseURL, UAuthClient, type UAuthConnectionOptions } from './client.js';
 import { UAuthApiError } from './errors.js';
 
 /** UltrapassId's hosted pages, where the documented `getSessionUrl` points. */
@@ -70,6 +70,8 @@ export type UAuthMiddleware<Req extends IncomingMessage = IncomingMessage> = (
  */
 export function uauth<Req extends IncomingMessage = IncomingMessage>(options: UAuthOptions<Req>): UAuthMiddleware<Req> {
   if (!options || typeof options !== 'object') throw new TypeError('uauth requires an options object');
+  // Checked here first, so a missing baseURL names uauth, the function the user called.
+  parseUAuthBaseURL(options.baseURL, 'uauth');
   const client = new UAuthClient(options);
   const chooseWorkflow = parseWorkflowKey(options.workflowKey);
   const redirectPolicy = parseRedirectPolicy(options.allowedRedirectOrigins, client.baseURL);

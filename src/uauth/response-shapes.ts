@@ -23,7 +23,7 @@ export interface CachedWorkflowSession {
 
 /**
  * Reads a cache-session response: `{getSessionUrl}`, `{workflowInstanceSessionDto: {getSessionUrl}}`,
- * or either of them JSON-encoded as a string. Returns undefined for anything that is not an object.
+ * either of them JSON-encoded as a string, and the same names in snake_case. Returns undefined for anything that is not an object.
  */
 export function readCreateSessionBody(body: unknown): CreateSessionBody | undefined {
   const outer = asRecord(body);
@@ -66,13 +66,14 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 }
 
 /**
- * An own property by its documented camelCase name, or failing that by any casing: .NET services
- * switch to PascalCase with one serializer setting, and the vendor documents neither choice.
+ * An own property by its documented camelCase name, or failing that in any casing or in
+ * snake_case (`get_session_url`): .NET services switch to PascalCase with one serializer setting,
+ * UltrapassId moved its other API to snake_case, and nothing documents which this one sends.
  */
 function field(record: Record<string, unknown>, name: string): unknown {
   if (Object.hasOwn(record, name)) return record[name];
   const wanted = name.toLowerCase();
-  const key = Object.keys(record).find((k) => k.toLowerCase() === wanted);
+  const key = Object.keys(record).find((k) => k.replace(/_/g, '').toLowerCase() === wanted);
   return key === undefined ? undefined : record[key];
 }
 

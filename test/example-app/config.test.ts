@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConfigError, DOCUMENTED_UPID_BASE_URL, loadConfig } from '../../example-app/config.js';
+import { ConfigError, loadConfig } from '../../example-app/config.js';
 
 const SECRET = 'a-session-secret-that-is-long-enough-for-production-use';
 const OLD_SECRET = 'the-previous-session-secret-also-long-enough-to-accept';
@@ -64,8 +64,11 @@ describe('example app: configuration', () => {
       expect(config.ultracart).to.deep.include({ accessToken: 'oauth-token' });
     });
 
-    it('defaults UPID_BASE_URL to the documented host', () => {
-      expect(loadConfig({ ...PRODUCTION, UPID_BASE_URL: undefined }).uauth!.baseURL).to.equal(DOCUMENTED_UPID_BASE_URL);
+    it('names the hosts UltrapassId has documented when UPID_BASE_URL is missing, rather than defaulting to its development host', () => {
+      expect(() => loadConfig({ ...PRODUCTION, UPID_BASE_URL: undefined })).to.throw(
+        ConfigError,
+        /UPID_BASE_URL is required.*dev-clientapi-a53fz2ohf\.azurewebsites\.net\/api.*api\.ultrapassid\.com\/core/,
+      );
     });
 
     it('uses REDIS_URL with a default key prefix', () => {
@@ -118,6 +121,7 @@ describe('example app: configuration', () => {
       ['an UltrapassId workflow is given without the organization key', { UPID_WORKFLOW_KEY: WORKFLOW }, 'UPID_ORGANIZATION_KEY'],
       ['the organization key is given without a workflow', { UPID_ORGANIZATION_KEY: 'org' }, 'UPID_WORKFLOW_KEY'],
       ['the workflow key is not a UUID', { UPID_ORGANIZATION_KEY: 'org', UPID_WORKFLOW_KEY: 'registration' }, 'UPID_WORKFLOW_KEY'],
+      ['the UltrapassId base URL is missing', { UPID_ORGANIZATION_KEY: 'org', UPID_WORKFLOW_KEY: WORKFLOW }, 'UPID_BASE_URL'],
       [
         'the UltrapassId base URL is plain http in production',
         { ...PRODUCTION, UPID_BASE_URL: 'http://upid.example.com/api' },

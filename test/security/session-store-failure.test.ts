@@ -98,6 +98,21 @@ describe('the example app, when the session store fails once during sign-in', ()
     expect(await store.dump()).to.not.include(issuedKey(ex));
   });
 
+  for (const [what, fault] of [
+    ['the first save of the signed-in session fails', (s: BlippingStore) => (s.savePlan = ['fail'])],
+    ['passport’s save works but the app’s own save after it fails', (s: BlippingStore) => (s.savePlan = ['ok', 'fail'])],
+    ['regenerating the session fails once', (s: BlippingStore) => (s.destroyFailures = 1)],
+  ] as const) {
+    it(`leaves no simple key live at UltraCart when ${what}`, async () => {
+      const browser = ex.browser();
+      const callback = pathOf(await ex.ultracart.approve(await beginSignIn(browser)));
+      fault(store);
+      await browser.get(callback).expect(500);
+      expect(ex.ultracart.isLive(issuedKey(ex))).to.equal(false);
+      expect(ex.ultracart.liveKeys()).to.equal(0);
+    });
+  }
+
   it('keeps a user who was already signed in signed in when a second sign-in fails upstream', async () => {
     const browser = ex.browser();
     const first = pathOf(await ex.ultracart.approve(await beginSignIn(browser), 'grace'));
