@@ -15,6 +15,12 @@ export default tseslint.config(
     },
   },
   {
+    // The CommonJS examples are what a CommonJS user writes: require() is the point.
+    files: ['examples/**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -4,6 +4,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { signInAndOut, startQuickstart } from './support/quickstart.js';
 
 /*
  * What a user installs is what is tested: the package is built, packed with `npm pack`, and the
@@ -77,6 +78,16 @@ function report(ran: Ran): SignInReport {
   return JSON.parse(lines[lines.length - 1]!) as SignInReport;
 }
 
+/** `node server.cjs` in the scratch project, driven through a sign-in and a sign-out, then stopped. */
+async function runQuickstart(cwd: string): Promise<Awaited<ReturnType<typeof signInAndOut>> & { output: string }> {
+  const { app, browser } = await startQuickstart('server.cjs', {}, { cwd, tsx: false });
+  try {
+    return { ...(await signInAndOut(browser)), output: app.output() };
+  } finally {
+    await app.stop();
+  }
+}
+
 /** Value names an index file re-exports (`type`-only names left out), read from its source text. */
 function valueExportsOf(source: string): string[] {
   if (/^export \*/m.test(source)) throw new Error('export * in an index file: list the names so this test can check them');
@@ -103,6 +114,7 @@ describe('the packed tarball, installed into a scratch project', function () {
   let typecheck: { nodenext: Ran; bundler: Ran; typeError: Ran };
   let publint: Ran;
   let attw: Ran;
+  let quickstart: Awaited<ReturnType<typeof signInAndOut>> & { output: string };
 
   before(async function () {
     this.timeout(SETUP_TIMEOUT_MS);
@@ -146,6 +158,9 @@ describe('the packed tarball, installed into a scratch project', function () {
       ['types/tsconfig.bundler.json', join(app, 'tsconfig.bundler.json')],
       ['types/tsconfig.type-error.json', join(app, 'tsconfig.type-error.json')],
     ];
+    // The Quickstart, pasted into the project as the README says (the TypeScript one is type-checked below).
+    await copyFile(join(ROOT, 'examples/quickstart/server.cjs'), join(app, 'server.cjs'));
+    await copyFile(join(ROOT, 'examples/quickstart/server.ts'), join(app, 'server.ts'));
     await Promise.all(copies.map(([from, to]) => copyFile(join(FIXTURES, from), to)));
     await Promise.all([
       npmInstall(app, [
@@ -162,7 +177,7 @@ describe('the packed tarball, installed into a scratch project', function () {
       npmInstall(app4, ['express@4', 'passport@0.6']),
     ]);
 
-    [cjs, esm, cjsExpress4, typecheck, publint, attw] = await Promise.all([
+    [cjs, esm, cjsExpress4, typecheck, publint, attw, quickstart] = await Promise.all([
       run('node', ['sign-in.cjs'], app),
       run('node', ['sign-in.mjs'], app),
       run('node', ['sign-in.cjs'], app4),
@@ -173,6 +188,7 @@ describe('the packed tarball, installed into a scratch project', function () {
       ]).then(([nodenext, bundler, typeError]) => ({ nodenext, bundler, typeError })),
       run(bin(ROOT, 'publint'), ['--strict', tarball], ROOT),
       run(bin(ROOT, 'attw'), [tarball, '--format', 'ascii'], ROOT),
+      runQuickstart(app),
     ]);
   });
 
@@ -261,8 +277,16 @@ describe('the packed tarball, installed into a scratch project', function () {
     });
   });
 
+  describe('the Quickstart, pasted into the project with the tarball installed', () => {
+    it('runs with `node server.cjs` and signs a user in on the emulator and out again', () => {
+      expect(quickstart.output).to.contain('No ULTRACART_SIMPLE_KEY: signing in against the UltraCart emulator');
+      expect(quickstart.signedIn).to.contain('Signed in as Ada Lovelace.');
+      expect(quickstart.signedOut).to.contain('Sign in with UltraCart');
+    });
+  });
+
   describe('used from TypeScript', () => {
-    it('type-checks a consumer of the public API, ESM and CommonJS, under module NodeNext', () => {
+    it('type-checks a consumer of the public API, ESM and CommonJS, and the TypeScript Quickstart, under module NodeNext', () => {
       const { code, stdout, stderr } = typecheck.nodenext;
       expect(code, stdout + stderr).to.equal(0);
     });

@@ -24,9 +24,18 @@ export interface ExampleAppProcess {
 
 /** Starts the app with none of this process's app variables, plus `env`. It never outlives this process. */
 export function spawnExampleApp(env: Record<string, string>): ExampleAppProcess {
+  return spawnApp('example-app/main.ts', env);
+}
+
+/**
+ * Starts `script` with none of this process's app variables, plus `env`. By default it runs from the
+ * repository root under tsx, which maps `passport-ultracart` to src/; `{ cwd, tsx: false }` runs it
+ * with plain Node elsewhere, as a user's own project would.
+ */
+export function spawnApp(script: string, env: Record<string, string>, where: { cwd?: string; tsx?: boolean } = {}): ExampleAppProcess {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.test(name)));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'example-app/main.ts'], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [...(where.tsx === false ? [] : ['--import', 'tsx']), script], {
+    cwd: where.cwd ?? ROOT,
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

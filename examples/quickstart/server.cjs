@@ -1,0 +1,92 @@
+// Sign in with UltraCart: the whole app. Run `node server.cjs` and open http://localhost:3000/
+const { randomBytes } = require('node:crypto');
+const express = require('express');
+const session = require('express-session');
+const passport = require('passport');
+const { UltraCartStrategy } = require('passport-ultracart');
+const { startUltraCartEmulator } = require('passport-ultracart/testing');
+
+// req.user is { id, name, simpleKey }: the key acts as this UltraCart user.
+const production = process.env.NODE_ENV === 'production';
+const port = Number(process.env.PORT ?? 3000);
+
+// Set SESSION_SECRET (e.g. `openssl rand -hex 32`). Outside production a random one is made if unset.
+const sessionSecret = process.env.SESSION_SECRET ?? (production ? '' : randomBytes(32).toString('hex'));
+if (!sessionSecret) throw new Error('Set SESSION_SECRET to a random string of 32 bytes or more');
+
+// Your app's key needs the "Single Sign-on write" permission. Without one (outside production),
+// UltraCart's emulator from passport-ultracart/testing stands in for UltraCart.
+async function ultracart() {
+  if (process.env.ULTRACART_SIMPLE_KEY) return { simpleKey: process.env.ULTRACART_SIMPLE_KEY, baseURL: process.env.ULTRACART_BASE_URL };
+  if (production) throw new Error('Set ULTRACART_SIMPLE_KEY');
+  const emulator = await startUltraCartEmulator();
+  console.log(`No ULTRACART_SIMPLE_KEY: signing in against the UltraCart emulator at ${emulator.origin}`);
+  return { simpleKey: emulator.appKey, baseURL: emulator.url };
+}
+
+async function main() {
+  const strategy = new UltraCartStrategy(
+    {
+      ...(await ultracart()),
+      // Absolute, sent to UltraCart as-is: the address your users open (https in production).
+      callbackURL: process.env.ULTRACART_CALLBACK_URL ?? `http://localhost:${port}/auth/ultracart/callback`,
+    },
+    async (simpleKey, token, profile) => ({ id: profile.id, name: profile.displayName, simpleKey }),
+  );
+  passport.use(strategy);
+  passport.serializeUser((user, done) => done(null, user));
+  passport.deserializeUser((user, done) => done(null, user));
+
+  const app = express();
+  if (production) app.set('trust proxy', 1); // behind one TLS proxy: your exact hop count, never `true`
+  app.use(
+    session({
+      secret: sessionSecret,
+      resave: false,
+      saveUninitialized: false, // and in production a shared `store` (e.g. connect-redis)
+      // Lax, not Strict: the return from UltraCart is cross-site. Secure only where the app is on https.
+      cookie: { httpOnly: true, sameSite: 'lax', secure: production },
+    }),
+  );
+  app.use(passport.initialize());
+  app.use(passport.session());
+
+  app.get('/', (req, res) => {
+    const user = req.user;
+    res.send(
+      user
+        ? `<p>Signed in as ${escapeHtml(user.name)}.</p><form method="post" action="/logout"><button>Sign out</button></form>`
+        : '<p><a href="/auth/ultracart">Sign in with UltraCart</a></p>',
+    );
+  });
+  app.get('/auth/ultracart', passport.authenticate('ultracart'));
+  app.get(
+    '/auth/ultracart/callback', // its own route: a request to this path is always taken for UltraCart's return
+    passport.authenticate('ultracart', { failureRedirect: '/signin-failed', failureMessage: true }),
+    (req, res) => {
+      const { expiresAt } = req.authInfo;
+      if (expiresAt) req.session.cookie.expires = expiresAt; // the user's key stops working then
+      res.redirect('/');
+    },
+  );
+  app.get('/signin-failed', (req, res) => {
+    const why = req.session.messages?.at(-1) ?? 'The sign-in did not complete.';
+    res.status(401).send(`<p>${escapeHtml(why)}</p><p><a href="/auth/ultracart">Try again</a></p>`);
+  });
+  app.post('/logout', async (req, res, next) => {
+    const user = req.user;
+    if (user) await strategy.client.revokeSession(user.simpleKey).catch(() => {}); // best effort
+    req.logout((err) => (err ? next(err) : res.redirect(303, '/')));
+  });
+
+  app.listen(port, () => console.log(`Open http://localhost:${port}/`));
+}
+
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

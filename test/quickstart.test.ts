@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startUltraCartEmulator, type UltraCartEmulator } from 'passport-ultracart/testing';
+import { Browser, pathOf } from './support/browser.js';
+import { ROOT, spawnApp, type ExampleAppProcess } from './support/example-app-process.js';
+import { freePort, signInAndOut, startQuickstart } from './support/quickstart.js';
+
+/*
+ * The Quickstart is examples/quickstart/, run here as it is, in a child process, the way its first
+ * line says to run it: the TypeScript file and its CommonJS twin. (test/package.test.ts runs the
+ * CommonJS one again from the packed tarball, as a newcomer's empty folder would.)
+ */
+
+const SCRIPTS = ['examples/quickstart/server.ts', 'examples/quickstart/server.cjs'];
+
+describe('the Quickstart, run as it is', function () {
+  this.timeout(60_000);
+  let app: ExampleAppProcess | undefined;
+  let emulator: UltraCartEmulator | undefined;
+
+  afterEach(async () => {
+    await app?.stop();
+    await emulator?.close();
+    app = undefined;
+    emulator = undefined;
+  });
+
+  async function start(script: string, env: Record<string, string> = {}): Promise<Browser> {
+    const started = await startQuickstart(script, env);
+    app = started.app;
+    return started.browser;
+  }
+
+  for (const script of SCRIPTS) {
+    describe(`${script} with no configuration`, () => {
+      it('says it signs in against the emulator, and signs Ada in there and out, with a cookie that works on http', async () => {
+        const browser = await start(script);
+        expect(app!.output()).to.match(/No ULTRACART_SIMPLE_KEY: signing in against the UltraCart emulator at http:\/\/127\.0\.0\.1:\d+/);
+        const { home, signedIn, signedOut, cookie } = await signInAndOut(browser);
+        expect(home).to.contain('<a href="/auth/ultracart">Sign in with UltraCart</a>');
+        expect(signedIn).to.contain('Signed in as Ada Lovelace.');
+        expect(signedOut).to.contain('Sign in with UltraCart');
+        // Not Secure: a browser drops a Secure cookie over http://localhost.
+        expect(cookie)
+          .to.match(/; HttpOnly/i)
+          .and.match(/; SameSite=Lax/i)
+          .and.not.match(/; Secure/i);
+      });
+    });
+
+    describe(`${script} given an UltraCart key`, () => {
+      it('signs in with that key, ends the session cookie with the user key, and revokes the key at sign-out', async () => {
+        emulator = await startUltraCartEmulator();
+        const browser = await start(script, { ULTRACART_SIMPLE_KEY: emulator.appKey, ULTRACART_BASE_URL: emulator.url });
+        expect(app!.output()).to.not.contain('emulator');
+
+        const begin = await browser.get('/auth/ultracart?returnTo=/');
+        const returned = await browser.get(pathOf(await emulator.approve(begin.headers.get('location')!, 'grace')));
+        expect(returned.status).to.equal(302);
+        expect(returned.headers.getSetCookie().find((line) => line.startsWith('connect.sid='))).to.match(/; Expires=/);
+        expect(await (await browser.get('/')).text()).to.contain('Signed in as Grace Hopper.');
+        expect(emulator.calls.find((call) => call.endpoint === 'token')!.headers['x-ultracart-simple-key']).to.equal(emulator.appKey);
+
+        await browser.post('/logout', {});
+        expect(emulator.count('revoke')).to.equal(1);
+        expect(await (await browser.get('/')).text()).to.contain('Sign in with UltraCart');
+      });
+
+      it('shows why on its failure page, with a way to try again, when the user cancels', async () => {
+        emulator = await startUltraCartEmulator();
+        const browser = await start(script, { ULTRACART_SIMPLE_KEY: emulator.appKey, ULTRACART_BASE_URL: emulator.url });
+        const begin = await browser.get('/auth/ultracart');
+        const returned = await browser.get(pathOf(await emulator.deny(begin.headers.get('location')!)));
+        expect(returned.status).to.equal(302);
+        expect(returned.headers.get('location')).to.equal('/signin-failed');
+        const page = await browser.get('/signin-failed');
+        expect(page.status).to.equal(401);
+        const text = await page.text();
+        expect(text).to.not.contain('The sign-in did not complete.');
+        expect(text).to.contain('<a href="/auth/ultracart">Try again</a>');
+        expect(emulator.count('token')).to.equal(0);
+      });
+    });
+  }
+
+  describe('in production', () => {
+    it('refuses to start without SESSION_SECRET, saying what to set', async () => {
+      const port = await freePort();
+      app = spawnApp(SCRIPTS[1]!, { PORT: String(port), NODE_ENV: 'production' });
+      expect(await app.exited).to.equal(1);
+      expect(app.stderr()).to.contain('Set SESSION_SECRET to a random string of 32 bytes or more');
+    });
+  });
+});
+
+describe('the README', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+  /** The body of every fenced block of `language` in the README. */
+  function blocks(language: string): string[] {
+    return [...readme.matchAll(new RegExp(`^\`\`\`${language}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
+  }
+
+  it('shows examples/quickstart/server.ts, character for character, as its Quickstart', () => {
+    expect(blocks('ts')).to.include(readFileSync(join(ROOT, 'examples/quickstart/server.ts'), 'utf8'));
+  });
+});
+
+describe('the Quickstart in CommonJS', () => {
+  /** What the two files must agree on: the routes, the variables read, and every string literal. */
+  function surface(file: string): { routes: string[]; variables: string[]; strings: string[] } {
+    // Comments dropped (the first line says how to run each file); `//` inside a URL is kept.
+    const code = readFileSync(join(ROOT, file), 'utf8').replace(/(^|\s)\/\/.*$/gm, '$1');
+    const all = (pattern: RegExp): string[] => [...code.matchAll(pattern)].map((m) => m[1] ?? m[2]!);
+    return {
+      routes: all(/app\.(?:get|post|use|set)\(\s*'([^']*)'/g),
+      variables: all(/process\.env\.(\w+)/g),
+      strings: all(/'((?:[^'\\\n]|\\.)*)'|`([^`]*)`/g),
+    };
+  }
+
+  it('is the TypeScript Quickstart without its types: same routes, variables and messages', () => {
+    expect(surface('examples/quickstart/server.cjs')).to.deep.equal(surface('examples/quickstart/server.ts'));
+  });
+});
