@@ -47,3 +47,17 @@ export {
 } from './uauth/client.js';
 export { UAuthApiError, type UAuthEndpoint, type UAuthErrorCode } from './uauth/errors.js';
 export { safeReturnTo } from './http/return-to.js';
+export { UltrapassIdStrategy, type UltrapassIdAuthInfo } from './ultrapassid/strategy.js';
+export { UltrapassIdError, type UltrapassIdEndpoint, type UltrapassIdErrorCode } from './ultrapassid/errors.js';
+export { UltrapassIdFailureMessages, type UltrapassIdFailureReason } from './ultrapassid/messages.js';
+export {
+  ULTRAPASSID_DEFAULT_ISSUER,
+  type UltrapassIdStrategyOptions,
+  type UltrapassIdStrategyOptionsWithRequest,
+  type UltrapassIdAuthenticateOptions,
+  type UltrapassIdResponseMode,
+  type UltrapassIdVerifyDone,
+  type UltrapassIdVerifyFunction,
+  type UltrapassIdVerifyFunctionWithRequest,
+} from './ultrapassid/options.js';
+export type { UltrapassIdProfile, UltrapassIdTokens, UltrapassIdClaims } from './ultrapassid/profile.js';

@@ -8,4 +8,5 @@ export const log = {
   strategy: createDebug('passport-ultracart:strategy'),
   ultracart: createDebug('passport-ultracart:ultracart'),
   uauth: createDebug('passport-ultracart:uauth'),
+  ultrapassid: createDebug('passport-ultracart:ultrapassid'),
 };

@@ -17,3 +17,14 @@ export {
   type UAuthResponseShape,
 } from './uauth-emulator.js';
 export type { EmulatorHostname, Fault, RecordedCall } from './server-kit.js';
+export {
+  startUltrapassIdOidcEmulator,
+  DEFAULT_ULTRAPASSID_PEOPLE,
+  type UltrapassIdOidcEmulator,
+  type UltrapassIdOidcEmulatorOptions,
+  type UltrapassIdOidcEndpoint,
+  type UltrapassIdOidcFault,
+  type UltrapassIdCallback,
+  type UltrapassIdPerson,
+  type IdTokenFault,
+} from './ultrapassid-oidc-emulator.js';

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sameState } from './state-value.js';
 import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult } from './types.js';
@@ -17,6 +17,12 @@ export interface CookieStateStoreOptions {
   path?: string;
   /** How many sign-ins one browser may have pending at once. Default 5. */
   maxPending?: number;
+  /**
+   * The cookie's `SameSite`. Default `lax`, which the cross-site GET of a `query` callback
+   * carries. A `form_post` callback is a cross-site POST, which only a `none` cookie survives;
+   * `none` is always `Secure` (browsers drop it otherwise).
+   */
+  sameSite?: 'lax' | 'none';
 }
 
 /** Browsers keep about 4 KB per cookie; stay well under it. */
@@ -27,6 +33,9 @@ interface Entry {
   s: string;
   e: number;
   r?: string;
+  /** The PKCE verifier, encrypted (AES-256-GCM, bound to the state): the browser must not be able to read it. */
+  v?: string;
+  n?: string;
 }
 
 type WithResponse = IncomingMessage & { res?: ServerResponse };
@@ -36,17 +45,22 @@ type WithResponse = IncomingMessage & { res?: ServerResponse };
  * session, so the callback can land on any instance, before any shared session exists, and
  * survives Passport's session regeneration (a second tab's sign-in is not lost).
  *
- * The cookie is signed, not encrypted: it holds states and return paths, which the browser sees
- * in URLs anyway. A copy of the cookie taken before the callback still names the state, so single
- * use rests on the strategy's used-state ledger: the default holds within one process; behind a
- * load balancer give every instance one shared ledger (`usedStates: new RedisUsedStateLedger(…)`),
- * or an old cookie replayed to another instance passes the state check until the state expires.
+ * The cookie is signed: it holds states, nonces and return paths, which the browser sees in URLs
+ * anyway. The one secret it may hold, an OpenID Connect flow's PKCE verifier, is encrypted with a
+ * key derived from the secret, so whoever can read the browser's cookies still cannot redeem a
+ * code stolen from the callback URL. A copy of the cookie taken before the callback still names
+ * the state, so single use rests on the strategy's used-state ledger: the default holds within one
+ * process; behind a load balancer give every instance one shared ledger
+ * (`usedStates: new RedisUsedStateLedger(…)`), or an old cookie replayed to another instance passes
+ * the state check until the state expires.
  *
  * @example
  * new UltraCartStrategy({ ..., stateStore: new CookieStateStore({ secret: [process.env.STATE_SECRET] }) }, verify)
  */
 export class CookieStateStore implements StateStore {
   private readonly secrets: string[];
+  /** One AES key per secret, derived once: the first encrypts, all decrypt. */
+  private readonly keys: Buffer[];
   private readonly name: string;
   private readonly attributes: string;
   private readonly maxPending: number;
@@ -59,6 +73,7 @@ export class CookieStateStore implements StateStore {
       throw new TypeError('CookieStateStore: the secret option must be a string (or array of strings) of at least 32 characters');
     }
     this.secrets = secrets;
+    this.keys = secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, '', 'passport-ultracart pending verifier', 32)));
     this.name = options.name ?? 'ultracart_pending';
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(this.name))
       throw new TypeError('CookieStateStore: the name option is not a valid cookie name');
@@ -69,8 +84,13 @@ export class CookieStateStore implements StateStore {
     if (!Number.isInteger(this.maxPending) || this.maxPending < 1 || this.maxPending > 20) {
       throw new TypeError('CookieStateStore: the maxPending option must be an integer from 1 to 20');
     }
-    this.attributes = `; Path=${path}; HttpOnly; SameSite=Lax${options.secure === false ? '' : '; Secure'}`;
-    this.settings = { secure: options.secure !== false, sameSite: 'lax' };
+    const sameSite = options.sameSite ?? 'lax';
+    if (sameSite !== 'lax' && sameSite !== 'none') throw new TypeError("CookieStateStore: the sameSite option must be 'lax' or 'none'");
+    if (sameSite === 'none' && options.secure === false) {
+      throw new TypeError('CookieStateStore: sameSite none needs a Secure cookie (browsers drop it otherwise); leave secure unset');
+    }
+    this.attributes = `; Path=${path}; HttpOnly; SameSite=${sameSite === 'none' ? 'None' : 'Lax'}${options.secure === false ? '' : '; Secure'}`;
+    this.settings = { secure: options.secure !== false, sameSite };
   }
 
   cookieSettings(): StateCookieSettings {
@@ -85,7 +105,13 @@ export class CookieStateStore implements StateStore {
     const now = Date.now();
     const entries = this.read(req).filter((entry) => entry.e > now);
     const returnTo = pending.returnTo !== undefined && pending.returnTo.length <= MAX_RETURN_TO_IN_COOKIE ? pending.returnTo : undefined;
-    entries.push({ s: pending.state, e: pending.expiresAt, ...(returnTo !== undefined && { r: returnTo }) });
+    entries.push({
+      s: pending.state,
+      e: pending.expiresAt,
+      ...(returnTo !== undefined && { r: returnTo }),
+      ...(pending.codeVerifier !== undefined && { v: this.encrypt(pending.codeVerifier, pending.state) }),
+      ...(pending.nonce !== undefined && { n: pending.nonce }),
+    });
     this.write(req, entries.slice(-this.maxPending));
   }
 
@@ -97,8 +123,43 @@ export class CookieStateStore implements StateStore {
     }
     const rest = match ? entries.filter((entry) => entry !== match) : [];
     if (entries.length > 0) this.write(req, rest);
-    const pending = match ? { state: match.s, expiresAt: match.e, ...(match.r !== undefined && { returnTo: match.r }) } : undefined;
-    return { pending, hadPending: entries.length > 0 };
+    return { pending: match && this.toPending(match), hadPending: entries.length > 0 };
+  }
+
+  private toPending(entry: Entry): PendingSignIn {
+    const codeVerifier = entry.v === undefined ? undefined : this.decrypt(entry.v, entry.s);
+    return {
+      state: entry.s,
+      expiresAt: entry.e,
+      ...(entry.r !== undefined && { returnTo: entry.r }),
+      ...(codeVerifier !== undefined && { codeVerifier }),
+      ...(entry.n !== undefined && { nonce: entry.n }),
+    };
+  }
+
+  private encrypt(plain: string, state: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.keys[0]!, iv);
+    cipher.setAAD(Buffer.from(state, 'latin1'));
+    const sealed = Buffer.concat([iv, cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return sealed.toString('base64url');
+  }
+
+  /** The verifier, or undefined when no key opens it; the strategy then refuses the callback. */
+  private decrypt(sealed: string, state: string): string | undefined {
+    const raw = Buffer.from(sealed, 'base64url');
+    if (raw.length < 12 + 16 + 1) return undefined;
+    for (const key of this.keys) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+        decipher.setAAD(Buffer.from(state, 'latin1'));
+        decipher.setAuthTag(raw.subarray(raw.length - 16));
+        return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+      } catch {
+        /* not this key */
+      }
+    }
+    return undefined;
   }
 
   private read(req: IncomingMessage): Entry[] {
@@ -122,7 +183,9 @@ export class CookieStateStore implements StateStore {
           typeof e === 'object' &&
           typeof e.s === 'string' &&
           typeof e.e === 'number' &&
-          (e.r === undefined || typeof e.r === 'string'),
+          (e.r === undefined || typeof e.r === 'string') &&
+          (e.v === undefined || typeof e.v === 'string') &&
+          (e.n === undefined || typeof e.n === 'string'),
       );
     } catch {
       return [];

@@ -8,6 +8,13 @@ export interface PendingSignIn {
   expiresAt: number;
   /** A validated same-origin path to return to after sign-in. */
   returnTo?: string;
+  /**
+   * OpenID Connect flows only: the PKCE `code_verifier`. A secret until the token call: a store
+   * that hands its records to the browser must encrypt it (`CookieStateStore` does).
+   */
+  codeVerifier?: string;
+  /** OpenID Connect flows only: the `nonce` the ID token must carry. */
+  nonce?: string;
 }
 
 export interface TakeResult {
