@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import type request from 'supertest';
 import { CookieStateStore } from '../src/index.js';
+import { requireCookiePair, setCookieFor } from './support/cookies.js';
 import { beginVerification, OIDC_CALLBACK_PATH, returnToApp, startOidcHarness, type OidcHarness } from './support/ultrapassid-harness.js';
 
 const SECRET = 'a-state-secret-that-is-at-least-32-characters';
 
 function setCookie(res: request.Response, name: string): string | undefined {
-  const list = res.headers['set-cookie'] as unknown as string[] | undefined;
-  return list?.find((c) => c.startsWith(`${name}=`));
+  return setCookieFor(res.headers['set-cookie'], name);
 }
 
 /** What the browser holds in the pending-sign-in cookie, decoded as anyone with the browser could. */
@@ -18,7 +18,7 @@ function readableCookie(header: string): string {
 
 /** The `name=value` pair of the pending-sign-in cookie set by the authorize leg. */
 function pendingCookie(res: request.Response): string {
-  return setCookie(res, 'ultracart_pending')!.split(';', 1)[0]!;
+  return requireCookiePair(res.headers['set-cookie'], 'ultracart_pending');
 }
 
 describe('UltrapassIdStrategy: pending sign-ins in a cookie, and form_post', () => {

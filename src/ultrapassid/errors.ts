@@ -1,3 +1,5 @@
+import { PassportUltraCartError } from '../http/errors.js';
+
 /** Which part of the OpenID Connect exchange failed. */
 export type UltrapassIdEndpoint = 'discovery' | 'authorize' | 'token' | 'jwks';
 
@@ -26,9 +28,10 @@ export interface UltrapassIdErrorDetails {
 /**
  * A failed exchange with UltrapassId (or another OpenID provider): discovery, the token call or
  * the key set. `status` is what the app should answer: 500 for configuration, 502 for a bad
- * answer, 503 when the provider is busy or down, 504 when it was too slow. Messages name the
- * endpoint and what was wrong, never a code, verifier, token or state; the underlying error is a
- * non-enumerable `cause`, so `JSON.stringify(err)` does not walk into response bodies.
+ * answer, 503 when the provider is busy or unreachable, 504 when it was too slow. Messages name
+ * the endpoint and what was wrong, never a code, verifier, token or state; the underlying error
+ * (openid-client's, which can hold a response body) is a `cause` kept off `JSON.stringify` and
+ * shown by name only.
  *
  * @example
  * app.use((err, req, res, next) => {
@@ -36,26 +39,15 @@ export interface UltrapassIdErrorDetails {
  *   next(err);
  * });
  */
-export class UltrapassIdError extends Error {
-  readonly code: UltrapassIdErrorCode;
+export class UltrapassIdError extends PassportUltraCartError<UltrapassIdErrorCode> {
   readonly endpoint: UltrapassIdEndpoint;
-  readonly status: number;
+  /** The status the provider answered with, when it answered. */
   readonly upstreamStatus: number | undefined;
-  readonly retryAfter: number | undefined;
 
   constructor(message: string, details: UltrapassIdErrorDetails) {
-    super(message);
+    super(message, { code: details.code, status: details.status, retryAfter: details.retryAfter, cause: details.cause });
     this.name = 'UltrapassIdError';
-    this.code = details.code;
     this.endpoint = details.endpoint;
-    this.status = details.status;
     this.upstreamStatus = details.upstreamStatus;
-    this.retryAfter = details.retryAfter;
-    if (details.cause !== undefined) Object.defineProperty(this, 'cause', { value: details.cause, enumerable: false });
-  }
-
-  /** Express reads `statusCode` as well as `status`. */
-  get statusCode(): number {
-    return this.status;
   }
 }

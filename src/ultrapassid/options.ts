@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { UsedStateLedger } from '../state/used-states.js';
 import type { StateStore } from '../ultracart/state/types.js';
 import type { UltrapassIdProfile, UltrapassIdTokens } from './profile.js';
 
@@ -53,6 +54,12 @@ export interface UltrapassIdBaseOptions {
   dispatcher?: Dispatcher;
   /** Where pending sign-ins (state, PKCE verifier, nonce) are kept. Default: a `SessionStateStore`. */
   stateStore?: StateStore;
+  /**
+   * Where used states are recorded, so each is honoured once. Default: the process-wide in-memory
+   * ledger shared by every strategy. Behind a load balancer give every instance one shared ledger
+   * (a `RedisUsedStateLedger`); if it cannot be reached the callback fails with a 503.
+   */
+  usedStates?: UsedStateLedger;
   /** Longest time between the authorize leg and the callback. Default and maximum 10 minutes. */
   stateTtlMs?: number;
   /** A query parameter of the sign-in route whose value, if a safe same-origin path, becomes `returnTo`. Off by default. */

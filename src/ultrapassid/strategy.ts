@@ -3,10 +3,12 @@ import * as oidc from 'openid-client';
 import { pathnameOf, protectRedirect } from '../http/callback-request.js';
 import { hasParam, queryOf, readParam } from '../http/query.js';
 import { checkRedirectTarget, type RedirectPolicy } from '../http/redirect-target.js';
+import { PassportUltraCartError } from '../http/errors.js';
 import { safeReturnTo } from '../http/return-to.js';
 import { log } from '../log.js';
 import { StrategyBase } from '../passport-base.js';
-import { ConsumedStates } from '../ultracart/state/consumed-states.js';
+import { UsedStatesUnavailableError } from '../state/errors.js';
+import { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from '../state/used-states.js';
 import { SessionStateStore } from '../ultracart/state/session-store.js';
 import { createState, looksLikeState } from '../ultracart/state/state-value.js';
 import type { PendingSignIn, StateStore } from '../ultracart/state/types.js';
@@ -78,7 +80,9 @@ export class UltrapassIdStrategy extends StrategyBase {
   private readonly provider: ProviderConfiguration;
   private readonly stateStore: StateStore;
   private readonly returnToParam: string | undefined;
-  private readonly consumed = new ConsumedStates();
+  private readonly usedStates: UsedStateLedger;
+  /** The in-memory ledger answers synchronously; set when that is the one in use. */
+  private readonly memoryUsedStates: MemoryUsedStateLedger | undefined;
 
   constructor(options: UltrapassIdStrategyOptions, verify: UltrapassIdVerifyFunction);
   constructor(options: UltrapassIdStrategyOptionsWithRequest, verify: UltrapassIdVerifyFunctionWithRequest);
@@ -98,6 +102,11 @@ export class UltrapassIdStrategy extends StrategyBase {
     if (typeof this.stateStore.save !== 'function' || typeof this.stateStore.take !== 'function') {
       throw new TypeError('UltrapassIdStrategy: the stateStore option must have save() and take() methods');
     }
+    this.usedStates = options.usedStates ?? processUsedStates;
+    if (!this.usedStates || typeof this.usedStates.claim !== 'function') {
+      throw new TypeError('UltrapassIdStrategy: the usedStates option must have a claim() method');
+    }
+    this.memoryUsedStates = this.usedStates instanceof MemoryUsedStateLedger ? this.usedStates : undefined;
     // Discovery waits for the first sign-in: an app must start while its identity provider is down.
     this.provider = new ProviderConfiguration(this.options, options.dispatcher);
   }
@@ -105,8 +114,8 @@ export class UltrapassIdStrategy extends StrategyBase {
   override authenticate(req: IncomingMessage, options: UltrapassIdAuthenticateOptions = {}): void {
     const request = req as Req;
     this.route(request, options).catch((err: unknown) => {
-      if (err instanceof UltrapassIdError && err.retryAfter !== undefined) {
-        request.res?.setHeader('Retry-After', String(err.retryAfter));
+      if (err instanceof PassportUltraCartError && err.retryAfter !== undefined && request.res && !request.res.headersSent) {
+        request.res.setHeader('Retry-After', String(err.retryAfter));
       }
       this.error(err);
     });
@@ -180,7 +189,8 @@ export class UltrapassIdStrategy extends StrategyBase {
       return this.refuse(hadPending ? 'stateMismatch' : 'noPendingSignIn', 403);
     }
     if (pending.expiresAt <= Date.now()) return this.refuse('expired', 403);
-    if (!this.consumed.claim(pending.state, pending.expiresAt)) return this.refuse('alreadyUsed', 403);
+    const claimed = this.memoryUsedStates?.claimNow(pending.state, pending.expiresAt) ?? (await this.claim(pending));
+    if (!claimed) return this.refuse('alreadyUsed', 403);
 
     if (hasParam(params, 'error')) {
       const error = readParam(params, 'error');
@@ -238,8 +248,23 @@ export class UltrapassIdStrategy extends StrategyBase {
     }
     log.strategy('ultrapassid callback leg: verified');
     const authInfo: UltrapassIdAuthInfo = { ...info, verifiedAt: profile.verifiedAt };
-    if (pending.returnTo !== undefined) authInfo.returnTo = pending.returnTo;
+    // Checked again on the way out: a state store hands back whatever was saved, and this becomes a Location.
+    const returnTo = safeReturnTo(pending.returnTo);
+    if (returnTo !== undefined) authInfo.returnTo = returnTo;
     this.success(user, authInfo);
+  }
+
+  /** Asks a shared ledger; one that cannot answer fails the callback closed (503), before any token call. */
+  private async claim(pending: PendingSignIn): Promise<boolean> {
+    let claimed: unknown;
+    try {
+      claimed = await this.usedStates.claim(pending.state, pending.expiresAt);
+    } catch (err) {
+      log.strategy('used-state ledger unavailable: refusing the ultrapassid callback');
+      throw err instanceof UsedStatesUnavailableError ? err : new UsedStatesUnavailableError(undefined, err);
+    }
+    // Only a plain true counts: a ledger answering something else must not let a replay through.
+    return claimed === true;
   }
 
   /** A failed code exchange: the browser's fault (a fail) or the provider's (an error with its status). */
