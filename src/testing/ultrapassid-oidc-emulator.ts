@@ -1,7 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { applyFault, FaultQueue, readBody, startServer, type Fault, type RecordedCall, type RunningServer } from './server-kit.js';
+import {
+  applyFault,
+  FaultQueue,
+  readBody,
+  startServer,
+  type EmulatorHostname,
+  type Fault,
+  type RecordedCall,
+  type RunningServer,
+  type VendorErrors,
+} from './server-kit.js';
 import { formPostPage, ultrapassIdLoginPage, type UltrapassIdPerson } from './ultrapassid-login-page.js';
 
 export type { UltrapassIdPerson } from './ultrapassid-login-page.js';
@@ -19,6 +29,8 @@ export interface UltrapassIdOidcFault extends Fault {
 export interface UltrapassIdOidcEmulatorOptions {
   /** Port to listen on; default a free one. The server binds 127.0.0.1 only. */
   port?: number;
+  /** The name the issuer and its pages use: `localhost` puts them on another site than an app on 127.0.0.1. */
+  hostname?: EmulatorHostname;
   /** The ClientId of the registered app. Default `emulator-client-id`. */
   clientId?: string;
   /** Registered Redirect URIs. Default: any http(s) URL is accepted, as an emulator should be easy to point at. */
@@ -116,7 +128,7 @@ export async function startUltrapassIdOidcEmulator(options: UltrapassIdOidcEmula
   const codes = new Map<string, IssuedCode>();
   const signing = await newKey();
   const impostor = await newKey(signing.kid);
-  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res));
+  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname);
   const issuer = server.origin;
 
   const subjectOf = (personId: string): string => createHash('sha256').update(`${organization}\u0000${personId}`).digest('base64url');
@@ -170,7 +182,7 @@ export async function startUltrapassIdOidcEmulator(options: UltrapassIdOidcEmula
     if (!endpoint) return sendJson(res, 404, { error: 'not_found' });
     if (endpoint !== 'authorize' && endpoint !== 'login' && latencyMs > 0) await server.delay(latencyMs);
     const fault = faults.take(endpoint) as UltrapassIdOidcFault | undefined;
-    if (fault && (await applyFault(res, fault, server, oauthErrorBody))) return;
+    if (fault && (await applyFault(res, fault, server, OAUTH_ERRORS))) return;
 
     switch (endpoint) {
       case 'discovery':
@@ -362,9 +374,10 @@ function prune(map: Map<string, { expiresAt: number }>, now = Date.now()): void 
   }
 }
 
-function oauthErrorBody(status: number, message: string): string {
-  return JSON.stringify({ error: status >= 500 ? 'server_error' : 'invalid_request', error_description: message });
-}
+/** The body of an injected error status, in OAuth's shape. */
+const OAUTH_ERRORS: VendorErrors = {
+  body: (status) => JSON.stringify({ error: status >= 500 ? 'server_error' : 'invalid_request', error_description: `Injected ${status}` }),
+};
 
 function sendJson(res: ServerResponse, status: number, body: unknown, type = 'application/json; charset=utf-8'): void {
   res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });

@@ -92,7 +92,7 @@ export async function startOidcHarness(options: OidcHarnessOptions = {}): Promis
   });
   app.get('/verify', passport.authorize('ultrapassid'));
   app.get('/verify/callback', passport.authorize('ultrapassid', { failureMessage: true }), (req, res) => {
-    (req.session as unknown as { verified?: unknown }).verified = req.account;
+    (req.session as unknown as { verified?: unknown }).verified = (req as { account?: unknown }).account;
     res.redirect('/me');
   });
 
