@@ -23,7 +23,7 @@ export type { UltraCartUser, UltraCartProfile } from './ultracart/user.js';
 export { SessionStateStore, type SessionStateStoreOptions } from './ultracart/state/session-store.js';
 export { CookieStateStore, type CookieStateStoreOptions } from './ultracart/state/cookie-store.js';
 export type { StateStore, StateCookieSettings, PendingSignIn, TakeResult } from './ultracart/state/types.js';
-export { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from './state/used-states.js';
+export { MemoryUsedStateLedger, processUsedStates, type MemoryUsedStateLedgerOptions, type UsedStateLedger } from './state/used-states.js';
 export { RedisUsedStateLedger, type RedisUsedStateLedgerOptions, type IoRedisLike, type NodeRedisLike } from './state/redis-used-states.js';
 export { UsedStatesUnavailableError } from './state/errors.js';
 export { SessionRemovalError, SessionRequiredError } from './errors.js';

@@ -4,6 +4,7 @@ import type { UsedStateLedger } from './used-states.js';
 
 /** What the ledger needs of an ioredis client or cluster: its `call`. */
 export interface IoRedisLike {
+  /** Sends one command with its arguments; resolves to Redis's reply. */
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
 }
 
@@ -13,9 +14,11 @@ export interface IoRedisLike {
  * `{ sendCommand: (args) => cluster.sendCommand(args[1], false, args) }`.
  */
 export interface NodeRedisLike {
+  /** Sends one command given as its words (`['SET', key, …]`); resolves to Redis's reply. */
   sendCommand(args: string[]): Promise<unknown>;
 }
 
+/** Options of {@link RedisUsedStateLedger}, checked once, when it is constructed. */
 export interface RedisUsedStateLedgerOptions {
   /**
    * The app's own connected Redis client: node-redis (`createClient()` from `redis`, v4 and

@@ -34,6 +34,12 @@ export interface UsedStateLedger {
 /** Bound of the process-wide ledger: ten minutes of states at about 170 sign-ins a second. */
 const DEFAULT_MAX_ENTRIES = 100_000;
 
+/** Options of {@link MemoryUsedStateLedger}. */
+export interface MemoryUsedStateLedgerOptions {
+  /** Most states kept; past that the oldest is forgotten first. Default 100 000. */
+  maxEntries?: number;
+}
+
 /**
  * A ledger in this process's memory: single use holds between every strategy that shares it in
  * this process, not between processes (use a shared ledger such as {@link RedisUsedStateLedger}
@@ -43,7 +49,7 @@ const DEFAULT_MAX_ENTRIES = 100_000;
 export class MemoryUsedStateLedger implements UsedStateLedger {
   private readonly consumed: ConsumedStates;
 
-  constructor(options: { maxEntries?: number } = {}) {
+  constructor(options: MemoryUsedStateLedgerOptions = {}) {
     const max = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
     if (!Number.isInteger(max) || max < 1) {
       throw new TypeError('MemoryUsedStateLedger: the maxEntries option must be a positive integer');
