@@ -1,6 +1,12 @@
+import type { AddressInfo } from 'node:net';
+import { Authenticator } from '@fastify/passport';
+import fastifySecureSession from '@fastify/secure-session';
 import { expect } from 'chai';
 import session from 'express-session';
-import type { VerifyFunction } from '../src/index.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { UltraCartStrategy, type VerifyFunction } from '../src/index.js';
+import { startUltraCartEmulator, type UltraCartEmulator } from '../src/testing/index.js';
+import { Browser, pathOf } from './support/browser.js';
 import { beginSignIn, callbackPath, startHarness, type Harness, type HarnessOptions } from './support/harness.js';
 
 type Callback = (err?: unknown) => void;
@@ -106,5 +112,42 @@ describe('keys left live without a session', () => {
       expect((await browser.get(callback)).status).to.equal(500);
       expect(h.emulator.liveKeys()).to.equal(0);
     });
+  });
+});
+
+describe('keys left live without a session, under @fastify/passport', () => {
+  let emulator: UltraCartEmulator;
+  let app: FastifyInstance;
+  afterEach(async () => {
+    await app.close();
+    await emulator.close();
+  });
+
+  it('revokes the new key when logIn rejects (the user cannot be serialised into the session), leaving no key live', async () => {
+    emulator = await startUltraCartEmulator();
+    app = Fastify();
+    await app.register(fastifySecureSession, { key: Buffer.alloc(32, 7), cookieName: 'sid', cookie: { path: '/', secure: false } });
+    const passport = new Authenticator();
+    await app.register(passport.initialize());
+    await app.register(passport.secureSession());
+    passport.registerUserSerializer(async () => {
+      throw new Error('session store unavailable');
+    });
+    app.get('/login', passport.authenticate('ultracart'));
+    app.get('/auth/ultracart/callback', passport.authenticate('ultracart', { successRedirect: '/me' }));
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as AddressInfo;
+    const strategy = new UltraCartStrategy(
+      { callbackURL: `http://127.0.0.1:${port}/auth/ultracart/callback`, baseURL: emulator.url, simpleKey: emulator.appKey },
+      async (_key, _token, profile) => ({ id: profile.id }),
+    );
+    passport.use('ultracart', strategy as never);
+
+    const browser = new Browser(`http://127.0.0.1:${port}`);
+    const loginUrl = (await browser.get('/login')).headers.get('location')!;
+    const res = await browser.get(pathOf(await emulator.approve(loginUrl)));
+    expect(res.status).to.equal(500);
+    expect(emulator.count('revoke')).to.equal(1);
+    expect(emulator.liveKeys()).to.equal(0);
   });
 });

@@ -38,7 +38,7 @@ type Req = IncomingMessage & {
   user?: unknown;
   res?: ServerResponse;
   isAuthenticated?: () => boolean;
-  logIn?: (user: unknown, options: unknown, done?: unknown) => void;
+  logIn?: (user: unknown, options: unknown, done?: unknown) => unknown;
 };
 
 /** What `req.authInfo` holds after a successful sign-in. */
@@ -285,10 +285,17 @@ export class UltraCartStrategy extends StrategyBase {
       restore();
       const callback = (typeof options === 'function' ? options : done) as ((err?: unknown) => void) | undefined;
       const opts = typeof options === 'function' ? {} : options;
-      return logIn.call(req, user, opts, (err?: unknown) => {
+      const result: unknown = logIn.call(req, user, opts, (err?: unknown) => {
         if (!err) return callback?.();
         log.strategy('the session could not be saved after sign-in: revoking the new key');
         this.revokeQuietly(simpleKey).then(() => callback?.(err));
+      });
+      // @fastify/passport's logIn returns a promise instead of calling back.
+      if (!isThenable(result)) return result;
+      return result.then(undefined, async (err: unknown) => {
+        log.strategy('the session could not be saved after sign-in: revoking the new key');
+        await this.revokeQuietly(simpleKey);
+        throw err;
       });
     };
   }
@@ -371,6 +378,10 @@ function protectRedirect(req: Req): void {
   if (!res || res.headersSent) return;
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function isSignedIn(req: Req): boolean {
