@@ -126,8 +126,7 @@ export async function startUltrapassIdOidcEmulator(options: UltrapassIdOidcEmula
   const faults = new FaultQueue<UltrapassIdOidcEndpoint>();
   const logins = new Map<string, AuthRequest>();
   const codes = new Map<string, IssuedCode>();
-  const signing = await newKey();
-  const impostor = await newKey(signing.kid);
+  const { signing, impostor } = await emulatorKeys();
   const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname);
   const issuer = server.origin;
 
@@ -351,6 +350,15 @@ function deliver(res: ServerResponse, callback: UltrapassIdCallback): void {
   }
   const nonce = randomBytes(16).toString('base64');
   sendHtml(res, 200, formPostPage(callback.url, callback.form ?? {}, nonce), `script-src 'nonce-${nonce}'`);
+}
+
+type SigningKey = { kid: string; privateKey: CryptoKey; jwk: JWK };
+let keys: Promise<{ signing: SigningKey; impostor: SigningKey }> | undefined;
+
+/** RSA key generation costs tens of milliseconds: one pair per process serves every emulator started in it. */
+function emulatorKeys(): Promise<{ signing: SigningKey; impostor: SigningKey }> {
+  keys ??= newKey().then(async (signing) => ({ signing, impostor: await newKey(signing.kid) }));
+  return keys;
 }
 
 async function newKey(kid = randomBytes(8).toString('hex')): Promise<{ kid: string; privateKey: CryptoKey; jwk: JWK }> {
