@@ -1,7 +1,7 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type session from 'express-session';
-import type { UltraCartStrategy } from 'passport-ultracart';
+import { ULTRAPASSID_DEFAULT_ISSUER, type UltraCartStrategy } from 'passport-ultracart';
 import type { AppSettings } from './config.js';
 import type { AppContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
@@ -10,6 +10,7 @@ import { connectRedis, type Redis } from './redis.js';
 import { requestLog } from './request-log.js';
 import { authRoutes } from './routes/auth.js';
 import { logoutRoutes } from './routes/logout.js';
+import { oidcVerifyRoutes } from './routes/oidc-verify.js';
 import { pageRoutes } from './routes/pages.js';
 import { verifyRoutes } from './routes/verify.js';
 import { csrfProtection, rateLimits, securityHeaders } from './security.js';
@@ -35,6 +36,11 @@ export interface ExampleApp {
   sessionStore: session.Store;
   /** Releases what the app opened (its Redis connection). The HTTP server is the caller's. */
   close(): Promise<void>;
+}
+
+/** Where the OIDC authorization endpoint lives: UltrapassId documents it on the issuer's host. */
+function oidcOrigin(settings: AppSettings): string {
+  return new URL(settings.oidc.issuer ?? ULTRAPASSID_DEFAULT_ISSUER).origin;
 }
 
 /**
@@ -80,7 +86,8 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   app.disable('x-powered-by');
   if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
   if (deps.log) app.use(requestLog(report));
-  app.use(securityHeaders(settings, settings.uauth.allowedRedirectOrigins));
+  // The OIDC verify form's POST answers a redirect to the provider, and browsers apply form-action to it.
+  app.use(securityHeaders(settings, [...settings.uauth.allowedRedirectOrigins, oidcOrigin(settings)]));
   // Before sessions: the stylesheet needs none, and should not create one.
   app.get(STYLESHEET_PATH, (_req, res) => {
     res.type('css').set('Cache-Control', 'public, max-age=3600').send(STYLESHEET);
@@ -101,6 +108,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   app.use(pageRoutes(ctx));
   app.use(authRoutes(ctx, passport, strategy, limits.signIn));
   app.use(verifyRoutes(ctx, limits.verify));
+  app.use(oidcVerifyRoutes(ctx, passport, limits.verify));
   app.use(logoutRoutes(ctx, strategy));
   app.use(notFound(ctx));
   app.use(errorHandler(ctx));

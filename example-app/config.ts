@@ -30,6 +30,16 @@ export interface UAuthSettings {
   apiKeyHeader?: string;
 }
 
+/** How the app reaches UltrapassId's OpenID Connect sign-in (the flow UltrapassId documents today). */
+export interface OidcSettings {
+  /** The ClientId of the Registered App in the UltraPass Portal. */
+  clientId: string;
+  /** Absolute URL of `/verify/oidc/callback` as the browser sees it, registered as a Redirect URI. */
+  callbackURL: string;
+  /** Default: the package's (`https://auth.ultrapassid.com`). */
+  issuer?: string;
+}
+
 /** Everything the app needs except the vendors, which `main.ts` may replace with emulators. */
 export interface BaseSettings {
   production: boolean;
@@ -61,12 +71,14 @@ export interface Config extends BaseSettings {
   port: number;
   ultracart: UltraCartSettings | undefined;
   uauth: UAuthSettings | undefined;
+  oidc: OidcSettings | undefined;
 }
 
 /** What `createApp` needs: every vendor resolved, real or emulated. */
 export interface AppSettings extends BaseSettings {
   ultracart: UltraCartSettings;
   uauth: UAuthSettings;
+  oidc: OidcSettings;
 }
 
 /** A configuration mistake; `variable` names the environment variable to fix. */
@@ -100,6 +112,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const ultracart = ultracartSettings(env, production);
   const uauth = uauthSettings(env, production);
+  const oidc = oidcSettings(env, production);
   return {
     production,
     port: port(env.PORT),
@@ -112,9 +125,10 @@ export function loadConfig(env: Env = process.env): Config {
     sessionMaxAgeMs: 8 * 60 * 60 * 1000,
     pendingSessionMaxAgeMs: 15 * 60 * 1000,
     revokeTimeoutMs: 3000,
-    emulated: ultracart === undefined || uauth === undefined,
+    emulated: ultracart === undefined || uauth === undefined || oidc === undefined,
     ultracart,
     uauth,
+    oidc,
   };
 }
 
@@ -224,6 +238,35 @@ function uauthSettings(env: Env, production: boolean): UAuthSettings | undefined
     allowedRedirectOrigins,
     ...(apiKeyHeader !== undefined && { apiKeyHeader }),
   };
+}
+
+function oidcSettings(env: Env, production: boolean): OidcSettings | undefined {
+  const clientId = present(env.ULTRAPASSID_CLIENT_ID);
+  const callback = present(env.ULTRAPASSID_CALLBACK_URL);
+  const issuer = present(env.ULTRAPASSID_ISSUER);
+  if (clientId === undefined) {
+    const other = [
+      ['ULTRAPASSID_CALLBACK_URL', callback],
+      ['ULTRAPASSID_ISSUER', issuer],
+    ].find(([, v]) => v !== undefined);
+    if (other) throw new ConfigError('ULTRAPASSID_CLIENT_ID', `is missing: ${other[0]} is set, so set ULTRAPASSID_CLIENT_ID too`);
+    if (production) throw new ConfigError('ULTRAPASSID_CLIENT_ID', 'is required in production: the emulator is for development only');
+    return undefined;
+  }
+  if (!/^[\x21-\x7e]{1,256}$/.test(clientId))
+    throw new ConfigError('ULTRAPASSID_CLIENT_ID', 'must be the ClientId shown in the UltraPass Portal');
+  if (callback === undefined) {
+    throw new ConfigError(
+      'ULTRAPASSID_CALLBACK_URL',
+      'is required with ULTRAPASSID_CLIENT_ID, e.g. https://shop.example.com/verify/oidc/callback (registered as a Redirect URI in the Portal)',
+    );
+  }
+  const callbackURL = httpsUnlessLoopback('ULTRAPASSID_CALLBACK_URL', callback, production);
+  if (callbackURL.pathname !== '/verify/oidc/callback' || callbackURL.search || callbackURL.hash) {
+    throw new ConfigError('ULTRAPASSID_CALLBACK_URL', 'must end in /verify/oidc/callback, with no query or fragment');
+  }
+  if (issuer !== undefined) httpsUnlessLoopback('ULTRAPASSID_ISSUER', issuer, production);
+  return { clientId, callbackURL: callbackURL.href, ...(issuer !== undefined && { issuer }) };
 }
 
 function redisSettings(env: Env): BaseSettings['redis'] {

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { UAuthApiError, UltraCartApiError, UsedStatesUnavailableError } from 'passport-ultracart';
+import { UAuthApiError, UltraCartApiError, UltrapassIdError, UsedStatesUnavailableError } from 'passport-ultracart';
 import { sendPage, type AppContext } from './context.js';
 import { problemPage, type ProblemInput } from './views/problem.js';
 
@@ -49,6 +49,7 @@ function describe(err: unknown): Described {
     }
     return vendor('UltrapassId', 'uauth', err.status, err.retryAfter);
   }
+  if (err instanceof UltrapassIdError) return vendor('UltrapassId', 'ultrapassid', err.status, err.retryAfter);
   if (err instanceof UsedStatesUnavailableError) {
     return {
       status: 503,

@@ -7,10 +7,16 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_UAUTH_WORKFLOW_KEY, startUAuthEmulator, startUltraCartEmulator } from 'passport-ultracart/testing';
+import {
+  DEFAULT_UAUTH_WORKFLOW_KEY,
+  startUAuthEmulator,
+  startUltraCartEmulator,
+  startUltrapassIdOidcEmulator,
+} from 'passport-ultracart/testing';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type AppSettings, type Config } from './config.js';
 import { CALLBACK_PATH } from './routes/auth.js';
+import { OIDC_CALLBACK_PATH } from './routes/oidc-verify.js';
 import { VERIFY_RETURN_PATH } from './routes/verify.js';
 
 const log = (line: string): void => console.log(line);
@@ -74,7 +80,14 @@ async function main(): Promise<void> {
       };
       log(`UltrapassId emulator: ${emulator.origin}`);
     }
-    const settings: AppSettings = { ...config, ultracart, uauth };
+    let oidc = config.oidc;
+    if (!oidc) {
+      const emulator = await startUltrapassIdOidcEmulator({ redirectUris: [`${localOrigin}${OIDC_CALLBACK_PATH}`] });
+      closers.push(() => emulator.close());
+      oidc = { clientId: emulator.clientId, issuer: emulator.issuer, callbackURL: `${localOrigin}${OIDC_CALLBACK_PATH}` };
+      log(`UltrapassId OpenID Connect emulator: ${emulator.issuer}`);
+    }
+    const settings: AppSettings = { ...config, ultracart, uauth, oidc };
     const app = await createApp(settings, { log });
     closers.push(() => app.close());
     handler = app.app;

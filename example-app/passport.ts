@@ -1,9 +1,25 @@
 import { createHmac } from 'node:crypto';
 import { Passport } from 'passport';
-import { CookieStateStore, RedisUsedStateLedger, UltraCartStrategy, type StateStore, type UsedStateLedger } from 'passport-ultracart';
+import {
+  CookieStateStore,
+  RedisUsedStateLedger,
+  UltraCartStrategy,
+  UltrapassIdStrategy,
+  type StateStore,
+  type UsedStateLedger,
+} from 'passport-ultracart';
 import type { AppSettings } from './config.js';
 import type { Redis } from './redis.js';
 import { toAppUser, type AppUser } from './user.js';
+
+/** What `passport.authorize('ultrapassid')` puts in `req.account`: the verified identity, never a token. */
+export interface OidcVerification {
+  /** The ID token's `sub`: UltrapassId's per-organization identifier of the person. */
+  subject: string;
+  issuer: string;
+  /** ISO-8601: when UltrapassId verified the person. */
+  verifiedAt: string;
+}
 
 /**
  * A Passport instance of its own (not the global one) with the UltraCart strategy, so two apps in
@@ -29,9 +45,34 @@ export function createPassport(
   );
   const passport = new Passport();
   passport.use(strategy);
+  passport.use(oidcStrategy(settings, redis));
   passport.serializeUser<AppUser>((user, done) => done(null, user as AppUser));
   passport.deserializeUser<AppUser>((user, done) => done(null, user as Express.User));
   return { passport, strategy };
+}
+
+/**
+ * UltrapassId's OpenID Connect sign-in, used with `passport.authorize()`: it attaches a verified
+ * identity to the UltraCart user already signed in. The verify function keeps only the subject,
+ * issuer and time; the ID token itself is not stored.
+ */
+function oidcStrategy(settings: AppSettings, redis: Redis | undefined): UltrapassIdStrategy {
+  const { oidc } = settings;
+  return new UltrapassIdStrategy(
+    {
+      clientId: oidc.clientId,
+      callbackURL: oidc.callbackURL,
+      ...(oidc.issuer !== undefined && { issuer: oidc.issuer }),
+      // Its own cookie name: two strategies sharing one pending cookie would each clear the other's entries.
+      ...(settings.stateStore === 'cookie' && { stateStore: cookieStateStore(settings, 'ultrapassid_pending') }),
+      ...(redis && { usedStates: usedStates(settings, redis) }),
+    },
+    async (profile): Promise<OidcVerification> => ({
+      subject: profile.id,
+      issuer: profile.issuer,
+      verifiedAt: profile.verifiedAt.toISOString(),
+    }),
+  );
 }
 
 /**
@@ -43,7 +84,7 @@ function usedStates(settings: AppSettings, redis: Redis): UsedStateLedger {
 }
 
 /** Signed with keys derived from the session secrets: one secret, never reused as-is for two jobs. */
-function cookieStateStore(settings: AppSettings): StateStore {
+function cookieStateStore(settings: AppSettings, name?: string): StateStore {
   const secret = settings.sessionSecrets.map((s) => createHmac('sha256', s).update('ultracart pending sign-in cookie').digest('base64url'));
-  return new CookieStateStore({ secret, secure: settings.production });
+  return new CookieStateStore({ secret, secure: settings.production, ...(name !== undefined && { name }) });
 }

@@ -19,7 +19,17 @@ export function pageRoutes(ctx: AppContext): Router {
 
   router.get('/profile', requireUser, (req, res) => {
     const user = currentUser(req)!;
-    sendPage(res, 200, profilePage({ user, csrfToken: ctx.csrfToken(req, res), verification: readVerification(req), notice: ctx.notice }));
+    sendPage(
+      res,
+      200,
+      profilePage({
+        user,
+        csrfToken: ctx.csrfToken(req, res),
+        verification: readVerification(req),
+        oidcVerification: req.session.oidcVerification,
+        notice: ctx.notice,
+      }),
+    );
   });
 
   return router;

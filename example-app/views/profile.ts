@@ -1,3 +1,4 @@
+import type { OidcVerification } from '../passport.js';
 import type { AppUser } from '../user.js';
 import type { Verification } from '../verification.js';
 import { html } from './html.js';
@@ -7,11 +8,12 @@ export interface ProfileInput {
   user: AppUser;
   csrfToken: string;
   verification: Verification | undefined;
+  oidcVerification?: OidcVerification | undefined;
   notice?: string;
 }
 
 /** Who is signed in, what UltraCart says they may do, and the UltrapassId verification action. */
-export function profilePage({ user, csrfToken, verification, notice }: ProfileInput): string {
+export function profilePage({ user, csrfToken, verification, oidcVerification, notice }: ProfileInput): string {
   const permissions =
     user.permissions.length === 0
       ? html`<p class="hint">UltraCart listed no permissions for this user.</p>`
@@ -57,20 +59,40 @@ export function profilePage({ user, csrfToken, verification, notice }: ProfileIn
       <h2>Permissions at UltraCart</h2>
       ${permissions}
       <h2>Identity verification</h2>
+      <p class="hint">
+        UltrapassId verifies who is at the keyboard. Its current sign-in is OpenID Connect; the older UAuth REST workflow is kept for
+        accounts that still use it.
+      </p>
+      ${
+        oidcVerification
+          ? html`<p id="oidc-verification-status">
+              Verified with UltrapassId (OpenID Connect) on
+              <time id="oidc-verified-at" datetime="${oidcVerification.verifiedAt}"
+                >${new Date(oidcVerification.verifiedAt).toUTCString()}</time
+              >
+              as subject <code id="oidc-subject">${oidcVerification.subject}</code>, UltrapassId's identifier of you for this organization.
+            </p>`
+          : html`<p id="oidc-verification-status">Not verified with UltrapassId's OpenID Connect sign-in yet.</p>`
+      }
+      <form method="post" action="/verify/oidc" class="actions">
+        <input type="hidden" name="_csrf" value="${csrfToken}" />
+        <button type="submit" id="verify-oidc">Verify identity with UltrapassId</button>
+      </form>
+      <h3>UAuth workflow (REST API)</h3>
       ${
         verification
           ? html`<p id="verification-status">
-              Verified with UltrapassId on
+              Verified with UltrapassId's UAuth workflow on
               <time datetime="${verification.verifiedAt}">${new Date(verification.verifiedAt).toUTCString()}</time>.
               <a href="/verify/result" id="verification-details">Details</a>
             </p>`
           : html`<p id="verification-status">
-              Not verified yet. UltrapassId will guide you through the identity check, then send you back here.
+              Not verified with a UAuth workflow yet. UltrapassId will guide you through the workflow, then send you back here.
             </p>`
       }
       <form method="post" action="/verify" class="actions">
         <input type="hidden" name="_csrf" value="${csrfToken}" />
-        <button type="submit" id="verify">Verify identity with UltrapassId</button>
+        <button type="submit" id="verify" class="secondary">Run the UAuth workflow (REST API)</button>
       </form>`,
   });
 }

@@ -13,6 +13,8 @@ const PRODUCTION = {
   UPID_ORGANIZATION_KEY: 'org-key',
   UPID_WORKFLOW_KEY: WORKFLOW,
   UPID_BASE_URL: 'https://upid.example.com/api',
+  ULTRAPASSID_CLIENT_ID: 'portal-client-id',
+  ULTRAPASSID_CALLBACK_URL: 'https://shop.example.com/verify/oidc/callback',
 };
 
 /** The variable a bad environment is blamed on. */
@@ -117,6 +119,23 @@ describe('example app: configuration', () => {
         'the UltraCart base URL is plain http in production',
         { ...PRODUCTION, ULTRACART_BASE_URL: 'http://secure.ultracart.com/rest/v2' },
         'ULTRACART_BASE_URL',
+      ],
+      ['the OIDC client id is missing in production', { ...PRODUCTION, ULTRAPASSID_CLIENT_ID: undefined }, 'ULTRAPASSID_CLIENT_ID'],
+      [
+        'an OIDC callback URL is given without a client id',
+        { ULTRAPASSID_CALLBACK_URL: 'http://localhost:3000/verify/oidc/callback' },
+        'ULTRAPASSID_CLIENT_ID',
+      ],
+      ['an OIDC client id is given without a callback URL', { ULTRAPASSID_CLIENT_ID: 'c' }, 'ULTRAPASSID_CALLBACK_URL'],
+      [
+        'the OIDC callback URL is not the app’s route',
+        { ...PRODUCTION, ULTRAPASSID_CALLBACK_URL: 'https://shop.example.com/cb' },
+        'ULTRAPASSID_CALLBACK_URL',
+      ],
+      [
+        'the OIDC issuer is plain http in production',
+        { ...PRODUCTION, ULTRAPASSID_ISSUER: 'http://auth.example.com' },
+        'ULTRAPASSID_ISSUER',
       ],
       ['an UltrapassId workflow is given without the organization key', { UPID_WORKFLOW_KEY: WORKFLOW }, 'UPID_ORGANIZATION_KEY'],
       ['the organization key is given without a workflow', { UPID_ORGANIZATION_KEY: 'org' }, 'UPID_WORKFLOW_KEY'],

@@ -53,6 +53,8 @@ describe('example app: npm start', function () {
         UPID_ORGANIZATION_KEY: 'not-a-real-org-key',
         UPID_WORKFLOW_KEY: '322dbc7a-0a8a-452a-ba6d-c3e893f29ecc',
         UPID_BASE_URL: 'https://upid.example.com/api',
+        ULTRAPASSID_CLIENT_ID: 'not-a-real-client-id',
+        ULTRAPASSID_CALLBACK_URL: 'https://shop.example.com/verify/oidc/callback',
       });
       await running.waitFor(/listening on port \d+/);
       expect(running.output()).to.not.include('emulator');

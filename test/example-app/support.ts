@@ -2,7 +2,9 @@ import {
   DEFAULT_UAUTH_WORKFLOW_KEY,
   startUAuthEmulator,
   startUltraCartEmulator,
+  startUltrapassIdOidcEmulator,
   type UAuthEmulator,
+  type UltrapassIdOidcEmulator,
   type UltraCartEmulator,
   type UltraCartEmulatorOptions,
 } from 'passport-ultracart/testing';
@@ -20,6 +22,8 @@ export const TEST_SECRET = 'test-session-secret-that-is-long-enough-0123456789';
 export interface Example extends ExampleApp {
   ultracart: UltraCartEmulator;
   uauth: UAuthEmulator;
+  /** UltrapassId's OpenID Connect emulator, behind "Verify identity with UltrapassId". */
+  oidc: UltrapassIdOidcEmulator;
   settings: AppSettings;
   /** Lines the app logged. */
   logged: string[];
@@ -33,8 +37,18 @@ export interface ExampleOptions {
   ultracart?: UltraCartEmulatorOptions;
 }
 
-/** Settings pointing at the two emulators, as `main.ts` builds them, with test-sized limits. */
-export function settingsFor(ultracart: UltraCartEmulator, uauth: UAuthEmulator, overrides: Partial<AppSettings> = {}): AppSettings {
+export const OIDC_CALLBACK_URL = `${APP_ORIGIN}/verify/oidc/callback`;
+
+/**
+ * Settings pointing at the emulators, as `main.ts` builds them, with test-sized limits. Without an
+ * OIDC emulator the OIDC issuer is a closed loopback port: the strategy only calls it on use.
+ */
+export function settingsFor(
+  ultracart: UltraCartEmulator,
+  uauth: UAuthEmulator,
+  overrides: Partial<AppSettings> = {},
+  oidc?: UltrapassIdOidcEmulator,
+): AppSettings {
   return {
     production: false,
     trustProxy: undefined,
@@ -54,6 +68,11 @@ export function settingsFor(ultracart: UltraCartEmulator, uauth: UAuthEmulator, 
       baseURL: uauth.url,
       allowedRedirectOrigins: [uauth.origin],
     },
+    oidc: {
+      clientId: oidc?.clientId ?? 'emulator-client-id',
+      issuer: oidc?.issuer ?? 'http://127.0.0.1:9',
+      callbackURL: OIDC_CALLBACK_URL,
+    },
     ...overrides,
   };
 }
@@ -62,13 +81,15 @@ export function settingsFor(ultracart: UltraCartEmulator, uauth: UAuthEmulator, 
 export async function startExample(options: ExampleOptions = {}): Promise<Example> {
   const ultracart = await startUltraCartEmulator(options.ultracart);
   const uauth = await startUAuthEmulator({ clientRedirectUrl: `${APP_ORIGIN}/verify/return` });
-  const settings = settingsFor(ultracart, uauth, options.settings);
+  const oidc = await startUltrapassIdOidcEmulator({ redirectUris: [OIDC_CALLBACK_URL] });
+  const settings = settingsFor(ultracart, uauth, options.settings, oidc);
   const logged: string[] = [];
   const example = await createApp(settings, { log: (line) => logged.push(line), ...options.deps });
   return {
     ...example,
     ultracart,
     uauth,
+    oidc,
     settings,
     logged,
     browser: () => request.agent(example.app),
@@ -76,6 +97,7 @@ export async function startExample(options: ExampleOptions = {}): Promise<Exampl
       await example.close();
       await ultracart.close();
       await uauth.close();
+      await oidc.close();
     },
   };
 }

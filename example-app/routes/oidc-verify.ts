@@ -1,0 +1,64 @@
+import { Router, type RequestHandler } from 'express';
+import { UltrapassIdFailureMessages } from 'passport-ultracart';
+import { sendPage, type AppContext } from '../context.js';
+import type { OidcVerification, PassportInstance } from '../passport.js';
+import { problemPage } from '../views/problem.js';
+import { requireUser } from './guards.js';
+
+export const OIDC_VERIFY_PATH = '/verify/oidc';
+export const OIDC_CALLBACK_PATH = '/verify/oidc/callback';
+export const OIDC_FAILURE_PATH = '/verify/oidc/failed';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** The identity UltrapassId's OpenID Connect sign-in verified for the signed-in user. */
+    oidcVerification?: OidcVerification;
+  }
+}
+
+const KNOWN_MESSAGES = new Set<string>(Object.values(UltrapassIdFailureMessages));
+
+/**
+ * "Verify identity with UltrapassId" over OpenID Connect: `passport.authorize('ultrapassid')`
+ * attaches the verified identity (`req.account`) to the UltraCart user already signed in, who
+ * stays signed in as they were. A POST starts it (CSRF-checked app-wide); the provider sends the
+ * browser back to the callback with a GET (`response_mode=query`), which the session cookie
+ * (SameSite=Lax) accompanies.
+ */
+export function oidcVerifyRoutes(ctx: AppContext, passport: PassportInstance, verifyLimit: RequestHandler): Router {
+  const router = Router();
+  router.post(OIDC_VERIFY_PATH, verifyLimit, requireUser, passport.authorize('ultrapassid'));
+  router.get(
+    OIDC_CALLBACK_PATH,
+    requireUser,
+    passport.authorize('ultrapassid', { failureRedirect: OIDC_FAILURE_PATH, failureMessage: true }),
+    (req, res, next) => {
+      req.session.oidcVerification = (req as { account?: OidcVerification }).account;
+      delete req.session.messages;
+      req.session.save((err) => (err ? next(err) : res.set('Cache-Control', 'no-store').redirect(303, '/profile')));
+    },
+  );
+  router.get(OIDC_FAILURE_PATH, (req, res) => {
+    const messages = req.session.messages;
+    const last = Array.isArray(messages) ? messages[messages.length - 1] : undefined;
+    if (messages !== undefined) delete req.session.messages;
+    // Only the strategy's own sentences are shown; anything else gets the general one.
+    const explanation =
+      typeof last === 'string' && KNOWN_MESSAGES.has(last)
+        ? last
+        : 'The identity verification did not complete. Start it again from your profile.';
+    ctx.report('ultrapassid verification refused');
+    sendPage(
+      res,
+      403,
+      problemPage({
+        kind: 'oidc-verification-failed',
+        title: 'UltrapassId verification did not complete',
+        explanation,
+        next: { href: '/profile', label: 'Back to your profile', id: 'back-to-profile' },
+        notice: ctx.notice,
+      }),
+    );
+  });
+  return router;
+}

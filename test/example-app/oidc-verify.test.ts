@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { UltrapassIdFailureMessages } from 'passport-ultracart';
+import { csrfToken, OIDC_CALLBACK_URL, pathOf, signIn, startExample, textById, type Example } from './support.js';
+
+describe('Example app: "Verify identity with UltrapassId" over OpenID Connect', () => {
+  let ex: Example;
+  beforeEach(async () => {
+    ex = await startExample();
+  });
+  afterEach(() => ex.close());
+
+  /** Presses "Verify identity with UltrapassId"; resolves to the provider URL the app sent the browser to. */
+  async function pressVerify(browser: ReturnType<Example['browser']>): Promise<string> {
+    const token = await csrfToken(browser);
+    const res = await browser.post('/verify/oidc').type('form').send({ _csrf: token }).expect(302);
+    return res.headers.location as string;
+  }
+
+  describe('for a signed-in UltraCart user', () => {
+    it('sends the browser to the OIDC authorize endpoint with PKCE, state and nonce', async () => {
+      const browser = ex.browser();
+      await signIn(ex, browser);
+      const location = new URL(await pressVerify(browser));
+      expect(location.origin + location.pathname).to.equal(`${ex.oidc.issuer}/oauth2/v2.0/authorize`);
+      expect(location.searchParams.get('redirect_uri')).to.equal(OIDC_CALLBACK_URL);
+      expect(location.searchParams.get('code_challenge_method')).to.equal('S256');
+    });
+
+    it('shows the verified subject and when, and keeps the UltraCart user signed in', async () => {
+      const browser = ex.browser();
+      await signIn(ex, browser);
+      const callback = await ex.oidc.approve(await pressVerify(browser), 'person-grace');
+      const back = await browser.get(pathOf(callback.url)).expect(303);
+      expect(back.headers.location).to.equal('/profile');
+      const profile = await browser.get('/profile').expect(200);
+      expect(textById(profile.text, 'profile-login')).to.equal('ada');
+      expect(textById(profile.text, 'oidc-subject')).to.equal(ex.oidc.subjectOf('person-grace'));
+      expect(textById(profile.text, 'oidc-verification-status')).to.match(/^Verified with UltrapassId \(OpenID Connect\) on /);
+      expect(profile.text).to.not.contain(new URL(callback.url).searchParams.get('code')!);
+    });
+
+    it('explains a cancelled verification on a 403 page and leaves the user signed in', async () => {
+      const browser = ex.browser();
+      await signIn(ex, browser);
+      const callback = await ex.oidc.deny(await pressVerify(browser));
+      const back = await browser.get(pathOf(callback.url)).expect(302);
+      expect(back.headers.location).to.equal('/verify/oidc/failed');
+      const page = await browser.get('/verify/oidc/failed').expect(403);
+      expect(page.text).to.contain(UltrapassIdFailureMessages.denied);
+      expect(textById((await browser.get('/profile')).text, 'profile-login')).to.equal('ada');
+    });
+
+    it('answers the UltrapassId-unavailable page with 503 when the provider is down', async () => {
+      const browser = ex.browser();
+      await signIn(ex, browser);
+      ex.oidc.inject('discovery', { status: 503, headers: { 'retry-after': '3' } });
+      const token = await csrfToken(browser);
+      const res = await browser.post('/verify/oidc').type('form').send({ _csrf: token }).expect(503);
+      expect(res.text).to.contain('UltrapassId is unavailable');
+      expect(res.headers.location).to.equal(undefined);
+    });
+  });
+
+  describe('for a request that is not from the profile form', () => {
+    it('refuses a POST without the CSRF token with 403 and makes no provider call', async () => {
+      const browser = ex.browser();
+      await signIn(ex, browser);
+      await browser.post('/verify/oidc').type('form').send({}).expect(403);
+      expect(ex.oidc.calls.length).to.equal(0);
+    });
+
+    it('refuses the callback for someone not signed in, without a token call', async () => {
+      const res = await ex.browser().get('/verify/oidc/callback?code=abc&state=x');
+      expect(res.status).to.equal(302);
+      expect(ex.oidc.count('token')).to.equal(0);
+    });
+  });
+});
