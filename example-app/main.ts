@@ -82,7 +82,8 @@ async function main(): Promise<void> {
     }
     let oidc = config.oidc;
     if (!oidc) {
-      const emulator = await startUltrapassIdOidcEmulator({ redirectUris: [`${localOrigin}${OIDC_CALLBACK_PATH}`] });
+      // On localhost, another site than the app on 127.0.0.1, as the real provider is: SameSite rules apply to the return.
+      const emulator = await startUltrapassIdOidcEmulator({ hostname: 'localhost', redirectUris: [`${localOrigin}${OIDC_CALLBACK_PATH}`] });
       closers.push(() => emulator.close());
       oidc = { clientId: emulator.clientId, issuer: emulator.issuer, callbackURL: `${localOrigin}${OIDC_CALLBACK_PATH}` };
       log(`UltrapassId OpenID Connect emulator: ${emulator.issuer}`);

@@ -48,9 +48,10 @@ export function oidcVerifyRoutes(ctx: AppContext, passport: PassportInstance, ve
         ? last
         : 'The identity verification did not complete. Start it again from your profile.';
     ctx.report('ultrapassid verification refused');
+    // 200, as the UltraCart failure page: the page itself is what the browser asked for.
     sendPage(
       res,
-      403,
+      200,
       problemPage({
         kind: 'oidc-verification-failed',
         title: 'UltrapassId verification did not complete',

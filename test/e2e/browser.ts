@@ -1,7 +1,8 @@
 /**
  * `npm run test:e2e`: headless Chromium (the system's, through playwright-core) drives the example
  * app as `npm start` runs it, on its built-in emulators: sign-in, the profile, the UltrapassId
- * verification, sign-out, and a cancelled sign-in. One screenshot per page under test-results/.
+ * OpenID Connect verification (cancelled, then approved), the UAuth REST workflow, sign-out, and a
+ * cancelled sign-in. One screenshot per page under test-results/.
  *
  * A plain script rather than a mocha file: it owns a browser and a child process and must clean
  * both up and finish within a hard time bound whatever happens.
@@ -158,7 +159,9 @@ async function signInVerifySignOut(run: Run, page: Page, context: BrowserContext
   );
   await camera.shoot(page, 'profile');
 
-  await checks.step('"Verify identity with UltrapassId" leads to the UltrapassId emulator page', async () => {
+  await verifyWithOidc(run, page);
+
+  await checks.step('"Run the UAuth workflow (REST API)" leads to the UltrapassId emulator page', async () => {
     await page.locator('#verify').click();
     await page.waitForURL((url) => url.origin === app.uauthOrigin && url.pathname === '/uauth');
   });
@@ -187,6 +190,11 @@ async function signInVerifySignOut(run: Run, page: Page, context: BrowserContext
     await page.waitForURL(`${appOrigin}/profile`);
   });
   checks.includes('the profile now says the identity is verified', await textOf(page, '#verification-status'), 'Verified with UltrapassId');
+  checks.includes(
+    'the profile still shows the OpenID Connect verification',
+    await textOf(page, '#oidc-verification-status'),
+    'Verified with UltrapassId (OpenID Connect)',
+  );
   await camera.shoot(page, 'profile-verified');
 
   await checks.step('"Sign out" comes back to the sign-in page', async () => {
@@ -208,6 +216,75 @@ async function signInVerifySignOut(run: Run, page: Page, context: BrowserContext
     '/auth/ultracart?returnTo=%2Fprofile',
   );
   await camera.shoot(page, 'profile-signed-out');
+}
+
+/**
+ * "Verify identity with UltrapassId": the OpenID Connect flow through the OIDC emulator's login
+ * page, on another site (localhost) than the app (127.0.0.1), cancelled once, then approved.
+ */
+async function verifyWithOidc(run: Run, page: Page): Promise<void> {
+  const { checks, camera, app } = run;
+  const appOrigin = new URL(app.url).origin;
+  const atAuthorize = (url: URL): boolean => url.origin === app.oidcOrigin && url.pathname === '/oauth2/v2.0/authorize';
+  checks.equal(
+    'the OpenID Connect button says "Verify identity with UltrapassId"',
+    await textOf(page, '#verify-oidc'),
+    'Verify identity with UltrapassId',
+  );
+
+  await checks.step('"Verify identity with UltrapassId" leads to the OpenID Connect login page', async () => {
+    await page.locator('#verify-oidc').click();
+    await page.waitForURL(atAuthorize);
+  });
+  const authorize = new URL(page.url());
+  checks.equal('the authorization request uses PKCE with S256', authorize.searchParams.get('code_challenge_method'), 'S256');
+  checks.expect(
+    'the authorization request carries a state and a nonce',
+    !!authorize.searchParams.get('state') && !!authorize.searchParams.get('nonce'),
+  );
+  checks.equal('the login page asks to verify with UltrapassId', await textOf(page, 'h1'), 'Verify with UltrapassId');
+  await camera.shoot(page, 'oidc-login');
+
+  await checks.step('"Cancel" on the OpenID Connect page comes back to a page that says so', async () => {
+    await page.locator('#cancel').click();
+    await page.waitForURL(`${appOrigin}/verify/oidc/failed`);
+  });
+  checks.equal(
+    'the failure page says the verification did not complete',
+    await textOf(page, 'h1'),
+    'UltrapassId verification did not complete',
+  );
+  checks.includes('the failure page says it was cancelled', await textOf(page, '#problem p'), 'cancelled');
+  await camera.shoot(page, 'oidc-cancelled');
+
+  await checks.step('"Back to your profile" opens the profile', async () => {
+    await page.locator('#back-to-profile').click();
+    await page.waitForURL(`${appOrigin}/profile`);
+  });
+  checks.equal('after the cancel, the same UltraCart user is still signed in', await textOf(page, '#profile-login'), USER.login);
+  await checks.step('approving as Grace Hopper on the OpenID Connect page comes back to the profile', async () => {
+    await page.locator('#verify-oidc').click();
+    await page.waitForURL(atAuthorize);
+    await page.locator('input[name="person"][value="person-grace"]').check();
+    await page.locator('#approve').click();
+    await page.waitForURL(`${appOrigin}/profile`);
+  });
+  checks.includes(
+    'the profile says the identity was verified with OpenID Connect',
+    await textOf(page, '#oidc-verification-status'),
+    'Verified with UltrapassId (OpenID Connect)',
+  );
+  const subject = await textOf(page, '#oidc-subject');
+  checks.expect(
+    'the profile shows the verified subject (a per-organization hash)',
+    /^[\w-]{43}$/.test(subject ?? ''),
+    JSON.stringify(subject),
+  );
+  const verifiedAt = Date.parse((await attributeOf(page, '#oidc-verified-at', 'datetime')) ?? '');
+  checks.expect('the profile shows when it was verified (just now)', Math.abs(Date.now() - verifiedAt) < 120_000, String(verifiedAt));
+  checks.equal('the UltraCart user is still the one signed in', await textOf(page, '#profile-login'), USER.login);
+  checks.expect('no code or state is left in the address bar', !/[?&](code|state)=/.test(page.url()), page.url());
+  await camera.shoot(page, 'profile-oidc-verified');
 }
 
 async function cancelSignIn(run: Run, page: Page): Promise<void> {

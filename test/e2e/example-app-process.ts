@@ -10,6 +10,8 @@ export interface ExampleAppProcess {
   ultracartOrigin: string;
   /** Origin of the UltrapassId emulator it started (where the workflow page lives). */
   uauthOrigin: string;
+  /** Origin of the UltrapassId OpenID Connect emulator (the issuer, where its login page lives). */
+  oidcOrigin: string;
   /** Everything it printed so far, stdout and stderr interleaved. */
   output(): string;
   stop(): Promise<void>;
@@ -22,8 +24,10 @@ export async function startExampleApp(timeoutMs: number): Promise<ExampleAppProc
     const [, url] = await app.waitFor(/Example app ready: open (http:\/\/127\.0\.0\.1:\d+\/)/, timeoutMs);
     const ultracart = /UltraCart emulator: (http:\/\/127\.0\.0\.1:\d+)/.exec(app.output());
     const uauth = /UltrapassId emulator: (http:\/\/127\.0\.0\.1:\d+)/.exec(app.output());
-    if (!ultracart || !uauth) throw new Error(`the app is ready but did not print both emulator origins. Its output:\n${app.output()}`);
-    return { url: url!, ultracartOrigin: ultracart[1]!, uauthOrigin: uauth[1]!, output: app.output, stop: app.stop };
+    const oidc = /UltrapassId OpenID Connect emulator: (http:\/\/(?:127\.0\.0\.1|localhost):\d+)/.exec(app.output());
+    if (!ultracart || !uauth || !oidc)
+      throw new Error(`the app is ready but did not print the three emulator origins. Its output:\n${app.output()}`);
+    return { url: url!, ultracartOrigin: ultracart[1]!, uauthOrigin: uauth[1]!, oidcOrigin: oidc[1]!, output: app.output, stop: app.stop };
   } catch (err) {
     await app.stop();
     throw err;
