@@ -2,6 +2,7 @@ import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type session from 'express-session';
 import { ULTRAPASSID_DEFAULT_ISSUER, type UltraCartStrategy } from 'passport-ultracart';
+import { canonicalLoopbackHost } from './canonical-host.js';
 import type { AppSettings } from './config.js';
 import type { AppContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
@@ -86,6 +87,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   app.disable('x-powered-by');
   if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
   if (deps.log) app.use(requestLog(report));
+  if (settings.emulated) app.use(canonicalLoopbackHost(settings.ultracart.callbackURL));
   // The OIDC verify form's POST answers a redirect to the provider, and browsers apply form-action to it.
   app.use(securityHeaders(settings, [...settings.uauth.allowedRedirectOrigins, oidcOrigin(settings)]));
   // Before sessions: the stylesheet needs none, and should not create one.

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { UAuthApiError, UltraCartApiError, UltrapassIdError, UsedStatesUnavailableError } from 'passport-ultracart';
 import { sendPage, type AppContext } from './context.js';
+import { SIGN_IN_PATH } from './routes/auth.js';
 import { problemPage, type ProblemInput } from './views/problem.js';
 
 interface Described extends Omit<ProblemInput, 'notice'> {
@@ -36,7 +37,7 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
 }
 
 function describe(err: unknown): Described {
-  if (err instanceof UltraCartApiError) return vendor('UltraCart', 'ultracart', err.status, err.retryAfter);
+  if (err instanceof UltraCartApiError) return vendor('UltraCart', 'ultracart', err.status, err.retryAfter, SIGN_IN_PATH);
   if (err instanceof UAuthApiError) {
     if (err.code === 'UAUTH_SESSION_INVALID') {
       return {
@@ -47,9 +48,9 @@ function describe(err: unknown): Described {
         next: { href: '/profile', label: 'Back to your profile', id: 'back-to-profile' },
       };
     }
-    return vendor('UltrapassId', 'uauth', err.status, err.retryAfter);
+    return vendor('UltrapassId', 'uauth', err.status, err.retryAfter, '/profile');
   }
-  if (err instanceof UltrapassIdError) return vendor('UltrapassId', 'ultrapassid', err.status, err.retryAfter);
+  if (err instanceof UltrapassIdError) return vendor('UltrapassId', 'ultrapassid', err.status, err.retryAfter, '/profile');
   if (err instanceof UsedStatesUnavailableError) {
     return {
       status: 503,
@@ -86,13 +87,15 @@ function describe(err: unknown): Described {
   };
 }
 
-function vendor(name: string, kind: string, status: number, retryAfter: number | undefined): Described {
+/** `retryFrom` is where the step that failed starts again: a callback cannot be retried, its sign-in can. */
+function vendor(name: string, kind: string, status: number, retryAfter: number | undefined, retryFrom: string): Described {
   if (status === 502 || status === 503 || status === 504) {
     return {
       status,
       kind: `${kind}-unavailable`,
       title: `${name} is unavailable`,
       explanation: `${name} did not answer properly just now. Nothing is wrong with your account: try again later${retryAfter ? ` (in about ${retryAfter} seconds)` : ''}.`,
+      next: { href: retryFrom, label: 'Try again', id: 'try-again' },
       ...(retryAfter !== undefined && { retryAfter }),
     };
   }

@@ -106,6 +106,16 @@ describe('example app: a sign-in that fails', () => {
       expect(problemOf(res.text)).to.equal('ultracart-unavailable');
     });
 
+    it('offers "Try again", which starts the sign-in over and now succeeds', async () => {
+      ex.ultracart.inject('authorize', { status: 503 });
+      const browser = ex.browser();
+      const res = await browser.get('/auth/ultracart').expect(503);
+      const link = /<a class="button" id="try-again" href="([^"]+)">Try again<\/a>/.exec(res.text);
+      expect(link?.[1]).to.equal('/auth/ultracart');
+      const retry = await browser.get(link![1]!).expect(302);
+      expect(new URL(retry.headers.location as string).origin).to.equal(ex.ultracart.origin);
+    });
+
     it('never shows a stack trace or the error’s own message', async () => {
       ex.ultracart.inject('authorize', { status: 503 });
       const res = await ex.browser().get('/auth/ultracart').expect(503);
@@ -122,6 +132,8 @@ describe('example app: a sign-in that fails', () => {
       ex.ultracart.inject('token', { status: 500 });
       const res = await browser.get(pathOf(callback)).expect(502);
       expect(problemOf(res.text)).to.equal('ultracart-unavailable');
+      // The callback cannot be retried (its state is used up): "Try again" starts a new sign-in.
+      expect(res.text).to.include('id="try-again" href="/auth/ultracart"');
       expect(await whoIsSignedIn(browser)).to.equal(null);
     });
   });
