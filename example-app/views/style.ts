@@ -2,6 +2,8 @@
 export const STYLESHEET = `:root {
   --ink: #1d2733; --muted: #5b6776; --line: #d8dee6; --paper: #fff; --wash: #f3f5f8;
   --brand: #0b5cab; --brand-ink: #fff; --bad: #a4262c; --good: #2e7d32;
+  /* At least 3:1 against every background the ring can sit on (test/example-app/focus-ring.test.ts). */
+  --focus: #0b5cab;
 }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--wash); }
@@ -17,7 +19,7 @@ h2 { font-size: 1.1rem; margin-top: 2rem; }
 p.lead { color: var(--muted); }
 a { color: var(--brand); }
 .button, button { display: inline-block; font: inherit; padding: .6rem 1.1rem; border-radius: 6px; border: 0; background: var(--brand); color: var(--brand-ink); text-decoration: none; cursor: pointer; }
-.button:focus, button:focus { outline: 3px solid #8fb8e6; outline-offset: 2px; }
+a:focus-visible, .button:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 button.secondary, .button.secondary { background: #e6ebf1; color: var(--ink); }
 form.inline { display: inline; margin: 0; }
 .actions { display: flex; flex-wrap: wrap; gap: .75rem; margin-top: 1.5rem; }
