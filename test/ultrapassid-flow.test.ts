@@ -96,7 +96,9 @@ describe('UltrapassIdStrategy: a complete OpenID Connect sign-in', () => {
       expect(seen!.tokens.idToken).to.be.a('string');
       expect(decodeJwt(seen!.tokens.idToken as string).sub).to.equal(h.provider.subjectOf('person-ada'));
       expect(seen!.tokens).to.not.have.property('accessToken');
-      expect((seen!.tokens.claims as { aud: string }).aud).to.equal(h.provider.clientId);
+      expect((seen!.tokens.claims as () => { aud: string })().aud).to.equal(h.provider.clientId);
+      expect(seen!.tokens.id_token).to.equal(seen!.tokens.idToken);
+      expect(Object.keys(seen!.tokens)).to.deep.equal(['idToken', 'scope']);
     });
 
     it('passes the access token when the client id is requested as a scope, as UltrapassId documents', async () => {

@@ -28,6 +28,9 @@ export interface UltrapassIdProfile {
  * What the token endpoint returned. These are credentials: keep them server-side, never in a
  * cookie, a URL or a log line. `accessToken` is absent when only `openid` was asked for, as
  * UltrapassId documents an access token only when one is requested.
+ *
+ * The same values are also under openid-client's names (`id_token`, `access_token`, `claims()`,
+ * ...), so code written for openid-client's own Passport strategy reads them unchanged.
  */
 export interface UltrapassIdTokens {
   idToken: string;
@@ -37,7 +40,13 @@ export interface UltrapassIdTokens {
   expiresIn?: number;
   refreshToken?: string;
   scope?: string;
-  claims: UltrapassIdClaims;
+  id_token: string;
+  access_token?: string;
+  token_type?: string;
+  expires_in?: number;
+  refresh_token?: string;
+  /** The verified ID token's claims, as openid-client's `claims()` returns them. */
+  claims(): UltrapassIdClaims;
 }
 
 export function toProfile(claims: UltrapassIdClaims): UltrapassIdProfile {
