@@ -4,6 +4,8 @@ export {
   DEFAULT_BASE_URL,
   API_VERSION,
   type UltraCartConnectionOptions,
+  type UltraCartConnectionSettings,
+  type UltraCartCredential,
   type AuthorizeResponse,
   type TokenResponse,
 } from './ultracart/client.js';

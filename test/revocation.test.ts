@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { format } from 'node:util';
 import { expect } from 'chai';
-import { UltraCartClient, type RevocationEvent, type UltraCartConnectionOptions } from '../src/index.js';
+import { UltraCartClient, type RevocationEvent, type UltraCartConnectionSettings } from '../src/index.js';
 import { DEFAULT_CONNECTIONS_PER_ORIGIN } from '../src/http/transport.js';
 import { log } from '../src/log.js';
 import { startUltraCartEmulator, type UltraCartEmulator } from '../src/testing/index.js';
@@ -10,7 +10,7 @@ const REDIRECT_URI = 'https://shop.example.com/auth/ultracart/callback';
 const STATE = 'S'.repeat(43);
 
 /** A client of `emulator` that records every revocation event. */
-function clientOf(emulator: UltraCartEmulator, options: Partial<UltraCartConnectionOptions> = {}) {
+function clientOf(emulator: UltraCartEmulator, options: UltraCartConnectionSettings = {}) {
   const client = new UltraCartClient({ simpleKey: emulator.appKey, baseURL: emulator.url, ...options });
   const events: RevocationEvent[] = [];
   client.revocations.on('revocation', (event) => events.push(event));

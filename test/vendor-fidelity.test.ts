@@ -128,7 +128,7 @@ describe('UltraCartClient against the vendor', () => {
     it('refuse an options object naming an endpoint that does not exist', () => {
       expect(() => new UltraCartClient({ simpleKey: 'k', maxResponseBytes: { users: 1000 } as never })).to.throw(
         TypeError,
-        /maxResponseBytes\.users is not an endpoint/,
+        /maxResponseBytes option must not name "users", which is not an endpoint/,
       );
     });
   });

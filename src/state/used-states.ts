@@ -1,3 +1,4 @@
+import { integerRule, readOptions } from '../option-schema.js';
 import { ConsumedStates } from './consumed-states.js';
 
 /**
@@ -50,10 +51,7 @@ export class MemoryUsedStateLedger implements UsedStateLedger {
   private readonly consumed: ConsumedStates;
 
   constructor(options: MemoryUsedStateLedgerOptions = {}) {
-    const max = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    if (!Number.isInteger(max) || max < 1) {
-      throw new TypeError('MemoryUsedStateLedger: the maxEntries option must be a positive integer');
-    }
+    const max = readOptions('MemoryUsedStateLedger', options, { maxEntries: integerRule(1) }).maxEntries ?? DEFAULT_MAX_ENTRIES;
     this.consumed = new ConsumedStates(max);
   }
 

@@ -1,45 +1,28 @@
 import type { Dispatcher } from 'undici';
-import { parseBaseURL, positiveInteger } from '../http/connection-options.js';
+import { readOptions } from '../option-schema.js';
 import { log } from '../log.js';
 import { ACCEPT_ENCODING, isJsonContentType, parseJson, send, type IncomingResponse } from '../http/transport.js';
 import { USER_AGENT } from '../http/user-agent.js';
 import { badResponse, httpFailure, isTextPlain, transportFailure, UAUTH_CALL_LABELS, UAuthApiError, type UAuthEndpoint } from './errors.js';
+import { isWorkflowKey, UAUTH_CONNECTION_SCHEMA } from './option-rules.js';
 import { readCachedSessionBody, readCreateSessionBody, type CachedWorkflowSession } from './response-shapes.js';
 
-/**
- * The Client API hosts UltrapassId has documented: the v1.0 document's (a development host), then
- * the two its later docs moved the REST API to. None is known to be the production host for your
- * organization, so `baseURL` is required rather than defaulted to one of them.
- */
-export const UAUTH_DOCUMENTED_BASE_URLS = [
-  'https://dev-clientapi-a53fz2ohf.azurewebsites.net/api',
-  'https://api.ultrapassid.com/core',
-  'https://api.ultrapassid.com/client',
-] as const;
+export { UAUTH_DOCUMENTED_BASE_URLS } from './option-rules.js';
 /** The documented key header. Later vendor docs name `x-upid-api-key` instead. */
 export const UAUTH_DEFAULT_API_KEY_HEADER = 'x-upid-organization-key';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // The documented session ids are 32 hex characters; allow other URL-safe ids, but nothing that
 // could change the path we build.
 const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
-const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const RESERVED_HEADERS = new Set([
-  'host',
-  'accept',
-  'accept-encoding',
-  'user-agent',
-  'content-type',
-  'content-length',
-  'connection',
-  'transfer-encoding',
-]);
 
 /** How to reach UltrapassId's Client API and which organization key to use. */
 export interface UAuthConnectionOptions {
-  /** The organization's API key. Sent in the `apiKeyHeader` header; never logged or put in an error. */
-  organizationKey: string;
+  /**
+   * The organization's API key. Sent in the `apiKeyHeader` header; never logged or put in an error.
+   * May be typed `string | undefined`, as `process.env` gives it: undefined is refused at construction.
+   */
+  organizationKey: string | undefined;
   /**
    * Required: the Client API base URL UltrapassId gave your organization, or the emulator's `url`
    * in tests. There is no default: the hosts UltrapassId has documented are a development host
@@ -48,13 +31,13 @@ export interface UAuthConnectionOptions {
    */
   baseURL: string | undefined;
   /** The header carrying `organizationKey`. Default `x-upid-organization-key`; newer docs name `x-upid-api-key`. */
-  apiKeyHeader?: string;
+  apiKeyHeader?: string | undefined;
   /** Total time allowed for each call, headers and body included. Default 10 000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Largest response body accepted. Default 64 KiB. */
-  maxResponseBytes?: number;
+  maxResponseBytes?: number | undefined;
   /** An undici dispatcher (pool, agent, mock) instead of the shared keep-alive agent. */
-  dispatcher?: Dispatcher;
+  dispatcher?: Dispatcher | undefined;
 }
 
 /** A cached workflow instance session: where to send the browser. */
@@ -69,6 +52,7 @@ export interface CreatedSession {
 }
 
 export type { CachedWorkflowSession } from './response-shapes.js';
+export { isWorkflowKey } from './option-rules.js';
 
 interface Call {
   endpoint: UAuthEndpoint;
@@ -99,16 +83,13 @@ export class UAuthClient {
   private readonly sessionURL: URL;
 
   constructor(options: UAuthConnectionOptions) {
-    if (!options || typeof options !== 'object') throw new TypeError('UAuthClient requires an options object');
-    const key: unknown = options.organizationKey;
-    if (typeof key !== 'string' || key.trim() === '') throw new TypeError('UAuthClient requires an organizationKey option');
-    if (/[\u0000-\u001f\u007f]/.test(key)) throw new TypeError('UAuthClient: the organizationKey option contains control characters');
-    this.organizationKey = key;
-    this.apiKeyHeader = parseHeaderName(options.apiKeyHeader ?? UAUTH_DEFAULT_API_KEY_HEADER);
-    this.baseURL = parseUAuthBaseURL(options.baseURL, 'UAuthClient');
-    this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'UAuthClient', 'timeoutMs');
-    this.maxResponseBytes = positiveInteger(options.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES, 'UAuthClient', 'maxResponseBytes');
-    this.dispatcher = options.dispatcher;
+    const values = readOptions('UAuthClient', options, UAUTH_CONNECTION_SCHEMA);
+    this.organizationKey = values.organizationKey;
+    this.apiKeyHeader = values.apiKeyHeader ?? UAUTH_DEFAULT_API_KEY_HEADER;
+    this.baseURL = values.baseURL;
+    this.timeoutMs = values.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxResponseBytes = values.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.dispatcher = values.dispatcher;
     this.sessionURL = new URL(`${this.baseURL}/uauth/session`);
   }
 
@@ -192,26 +173,6 @@ export class UAuthClient {
 }
 
 /**
- * Checks the required `baseURL`. `owner` is what the user called (`uauth` or `UAuthClient`), so the
- * message names it; a missing one lists the hosts UltrapassId has documented.
- */
-export function parseUAuthBaseURL(value: unknown, owner: string): string {
-  if (value === undefined || value === '') {
-    throw new TypeError(
-      `${owner} requires a baseURL option: the UltrapassId Client API base URL given to your organization ` +
-        `(UltrapassId has documented ${UAUTH_DOCUMENTED_BASE_URLS.join(', ')}; the first is a development host), ` +
-        `or the emulator's url in tests`,
-    );
-  }
-  return parseBaseURL(value, owner);
-}
-
-/** True for a workflow key in the documented form, a UUID. */
-export function isWorkflowKey(value: unknown): value is string {
-  return typeof value === 'string' && UUID.test(value);
-}
-
-/**
  * JSON media types, and `text/plain`: the vendor's examples show bodies as JSON text in a string,
  * which is what an ASP.NET action returning a string serves as `text/plain`. HTML and everything
  * else (a captive portal, a WAF page) is refused unread.
@@ -229,14 +190,4 @@ function sessionIdOf(getSessionUrl: string): string | null {
   }
   const values = url.searchParams.getAll('sessionId');
   return values.length === 1 && SESSION_ID.test(values[0]!) ? values[0]! : null;
-}
-
-function parseHeaderName(value: unknown): string {
-  if (typeof value !== 'string' || !HEADER_TOKEN.test(value)) {
-    throw new TypeError('UAuthClient: the apiKeyHeader option must be an HTTP header name such as x-upid-api-key');
-  }
-  const name = value.toLowerCase();
-  if (RESERVED_HEADERS.has(name))
-    throw new TypeError(`UAuthClient: the apiKeyHeader option cannot be ${name}, a header the client sets itself`);
-  return name;
 }

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { log } from '../log.js';
 import { checkRedirectTarget, normaliseOrigins, type RedirectPolicy } from '../http/redirect-target.js';
-import { isWorkflowKey, parseUAuthBaseURL, UAuthClient, type UAuthConnectionOptions } from './client.js';
+import { pickOptions, readOptions } from '../option-schema.js';
+import { isWorkflowKey, UAuthClient, type UAuthConnectionOptions } from './client.js';
+import { UAUTH_CONNECTION_SCHEMA, UAUTH_MIDDLEWARE_SCHEMA } from './option-rules.js';
 import { UAuthApiError } from './errors.js';
 
 /** UltrapassId's hosted pages, where the documented `getSessionUrl` points. */
@@ -30,19 +32,19 @@ export interface UAuthOptions<Req extends IncomingMessage = IncomingMessage> ext
    * The workflow to run, a UUID from UltrapassId's portal, or a function choosing one per request.
    * A fixed key is checked at startup; a function's answer is checked before any call is made.
    */
-  workflowKey: string | ((req: Req) => string | Promise<string>);
+  workflowKey: string | ((req: Req) => string | Promise<string>) | undefined;
   /**
    * Origins the browser may be sent to. Default: `https://auth.ultrapassid.com` and the origin of
    * `baseURL`. Only https is followed, except the origin of `baseURL` itself (the emulator).
    */
-  allowedRedirectOrigins?: string[];
+  allowedRedirectOrigins?: string[] | undefined;
   /** The `req.session` property the pending workflow is recorded under. Default `uauth`. */
-  sessionKey?: string;
+  sessionKey?: string | undefined;
   /**
    * Keep the pending workflow somewhere else than `req.session`. When given, `req.session` is not
    * touched. A rejection or throw goes to `next(err)` and the browser is not redirected.
    */
-  onSession?: (req: Req, session: UAuthCreatedSession) => void | Promise<void>;
+  onSession?: ((req: Req, session: UAuthCreatedSession) => void | Promise<void>) | undefined;
 }
 
 /** An Express (4 or 5) or Connect middleware; plain `node:http` works too. */
@@ -69,16 +71,13 @@ export type UAuthMiddleware<Req extends IncomingMessage = IncomingMessage> = (
  * }));
  */
 export function uauth<Req extends IncomingMessage = IncomingMessage>(options: UAuthOptions<Req>): UAuthMiddleware<Req> {
-  if (!options || typeof options !== 'object') throw new TypeError('uauth requires an options object');
-  // Checked here first, so a missing baseURL names uauth, the function the user called.
-  parseUAuthBaseURL(options.baseURL, 'uauth');
-  const client = new UAuthClient(options);
-  const chooseWorkflow = parseWorkflowKey(options.workflowKey);
-  const redirectPolicy = parseRedirectPolicy(options.allowedRedirectOrigins, client.baseURL);
-  const sessionKey = options.sessionKey ?? UAUTH_DEFAULT_SESSION_KEY;
-  if (typeof sessionKey !== 'string' || sessionKey === '') throw new TypeError('uauth: the sessionKey option must be a non-empty string');
-  const onSession = options.onSession;
-  if (onSession !== undefined && typeof onSession !== 'function') throw new TypeError('uauth: the onSession option must be a function');
+  const values = readOptions('uauth', options, UAUTH_MIDDLEWARE_SCHEMA);
+  // Every option is checked above, so the client, given its own options, has nothing left to refuse.
+  const client = new UAuthClient(pickOptions(options, UAUTH_CONNECTION_SCHEMA) as UAuthConnectionOptions);
+  const chooseWorkflow = workflowChooser<Req>(values.workflowKey);
+  const redirectPolicy = parseRedirectPolicy(values.allowedRedirectOrigins, client.baseURL);
+  const sessionKey = values.sessionKey ?? UAUTH_DEFAULT_SESSION_KEY;
+  const onSession = values.onSession as UAuthOptions<Req>['onSession'];
 
   async function begin(req: Req, res: ServerResponse): Promise<void> {
     const workflowKey = await chooseWorkflow(req);
@@ -131,22 +130,13 @@ export function uauth<Req extends IncomingMessage = IncomingMessage>(options: UA
   };
 }
 
-function parseWorkflowKey<Req>(value: unknown): (req: Req) => Promise<unknown> {
+function workflowChooser<Req>(value: string | ((req: never) => unknown)): (req: Req) => Promise<unknown> {
   if (typeof value === 'function') return async (req) => (value as (req: Req) => unknown)(req);
-  if (value === undefined) throw new TypeError('uauth requires a workflowKey option');
-  if (!isWorkflowKey(value)) {
-    throw new TypeError(
-      'uauth: the workflowKey option must be a UUID such as 322dbc7a-0a8a-452a-ba6d-c3e893f29ecc, or a function returning one',
-    );
-  }
   return async () => value;
 }
 
-function parseRedirectPolicy(value: unknown, baseURL: string): RedirectPolicy {
+function parseRedirectPolicy(value: string[] | undefined, baseURL: string): RedirectPolicy {
   const apiOrigin = new URL(baseURL).origin;
   const allowed = value ?? [UAUTH_DEFAULT_REDIRECT_ORIGIN, apiOrigin];
-  if (!Array.isArray(allowed) || allowed.length === 0 || !allowed.every((v) => typeof v === 'string')) {
-    throw new TypeError('uauth: the allowedRedirectOrigins option must be a non-empty array of origins');
-  }
   return { allowedOrigins: normaliseOrigins(allowed, 'uauth: the allowedRedirectOrigins option'), plainHttpOrigin: apiOrigin };
 }

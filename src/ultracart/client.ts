@@ -11,10 +11,11 @@ import {
   send,
   type IncomingResponse,
 } from '../http/transport.js';
-import { parseBaseURL, positiveInteger } from '../http/connection-options.js';
+import { readOptions } from '../option-schema.js';
 import { USER_AGENT } from '../http/user-agent.js';
 import { readExpiry, type ExpiryReading } from './date-time.js';
 import { badResponse, httpFailure, transportFailure, vendorText, type UltraCartEndpoint } from './errors.js';
+import { credentialOf, ULTRACART_CONNECTION_SCHEMA } from './option-rules.js';
 import { DEFAULT_REVOKE_RETRY, Revocations, type RevocationOutcome, type RevokeRetryOptions } from './revocations.js';
 import { toUltraCartUser, type UltraCartUser } from './user.js';
 
@@ -34,32 +35,49 @@ export const DEFAULT_MAX_RESPONSE_BYTES: Readonly<Record<UltraCartEndpoint, numb
   revoke: 32 * 1024,
 };
 
-/** How to reach UltraCart and which application credential to use. */
-export interface UltraCartConnectionOptions {
-  /** The application's simple key, sent as `x-ultracart-simple-key`. Exactly one of this and `accessToken`. */
-  simpleKey?: string;
-  /** An OAuth access token, sent as `Authorization: Bearer`. Exactly one of this and `simpleKey`. */
-  accessToken?: string;
+/**
+ * The application's credential: exactly one of a simple key and an OAuth access token, so giving
+ * both, or neither key, does not type-check. The one given may be typed `string | undefined`, as
+ * `process.env` gives it; an undefined value is refused at construction ("requires a simpleKey
+ * option").
+ */
+export type UltraCartCredential =
+  | {
+      /** The application's simple key, sent as `x-ultracart-simple-key`. */
+      simpleKey: string | undefined;
+      accessToken?: undefined;
+    }
+  | {
+      /** An OAuth access token, sent as `Authorization: Bearer`. */
+      accessToken: string | undefined;
+      simpleKey?: undefined;
+    };
+
+/** How to reach UltraCart, besides the credential. `undefined` counts as absent for every key. */
+export interface UltraCartConnectionSettings {
   /** Default `https://secure.ultracart.com/rest/v2`; the emulator's `url` in tests. */
-  baseURL?: string;
+  baseURL?: string | undefined;
   /** Total time allowed for each call, headers and body included. Default 10 000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Largest response body accepted, after any decoding: one number for every endpoint, or per
    * endpoint. Default 2 MiB for `user` (a whole `User`, login history included), 32 KiB for the others.
    */
-  maxResponseBytes?: number | Partial<Record<UltraCartEndpoint, number>>;
+  maxResponseBytes?: number | Partial<Record<UltraCartEndpoint, number>> | undefined;
   /** An undici dispatcher (pool, agent, mock) instead of the shared keep-alive agent. */
-  dispatcher?: Dispatcher;
+  dispatcher?: Dispatcher | undefined;
   /**
    * The dispatcher for `DELETE /sso/session/revoke`. Default: with no `dispatcher`, a small pool
    * of its own (4 connections per origin), so a sign-out is sent at once even while stalled
    * sign-ins hold every pooled connection; with a `dispatcher`, that one.
    */
-  revokeDispatcher?: Dispatcher;
+  revokeDispatcher?: Dispatcher | undefined;
   /** How `revokeWithRetry` retries in the background, or `false` for a single attempt. Default 5 attempts within 60 s. */
-  revokeRetry?: RevokeRetryOptions | false;
+  revokeRetry?: RevokeRetryOptions | false | undefined;
 }
+
+/** How to reach UltraCart and which application credential to use. */
+export type UltraCartConnectionOptions = UltraCartCredential & UltraCartConnectionSettings;
 
 export interface AuthorizeResponse {
   /** Where UltraCart wants the browser to go. Not yet checked against any redirect policy. */
@@ -118,35 +136,36 @@ export class UltraCartClient {
   readonly revocations: Revocations;
 
   constructor(options: UltraCartConnectionOptions) {
-    if (!options || typeof options !== 'object') throw new TypeError('UltraCartClient requires an options object');
-    const { simpleKey, accessToken } = options;
-    if (simpleKey !== undefined && accessToken !== undefined) {
-      throw new TypeError('UltraCartClient takes exactly one of the simpleKey and accessToken options, not both');
-    }
-    const credential = simpleKey ?? accessToken;
-    if (typeof credential !== 'string' || credential.trim() === '') {
-      throw new TypeError('UltraCartClient requires a simpleKey option (or an accessToken option)');
-    }
-    if (/[\r\n]/.test(credential)) throw new TypeError('UltraCartClient: the credential contains a line break');
-    this.baseURL = parseBaseURL(options.baseURL ?? DEFAULT_BASE_URL, 'UltraCartClient');
-    this.timeoutMs = positiveInteger(options.timeoutMs, DEFAULT_TIMEOUT_MS, 'UltraCartClient', 'timeoutMs');
-    this.maxResponseBytes = parseResponseBounds(options.maxResponseBytes);
-    this.dispatcher = options.dispatcher ?? defaultDispatcher();
-    this.revokeDispatcher = options.revokeDispatcher ?? options.dispatcher ?? defaultRevokeDispatcher();
+    const values = readOptions('UltraCartClient', options, ULTRACART_CONNECTION_SCHEMA);
+    const credential = credentialOf('UltraCartClient', values);
+    this.baseURL = values.baseURL ?? DEFAULT_BASE_URL;
+    this.timeoutMs = values.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const bounds = values.maxResponseBytes;
+    this.maxResponseBytes =
+      typeof bounds === 'number'
+        ? { authorize: bounds, token: bounds, user: bounds, revoke: bounds }
+        : { ...DEFAULT_MAX_RESPONSE_BYTES, ...bounds };
+    this.dispatcher = values.dispatcher ?? defaultDispatcher();
+    this.revokeDispatcher = values.revokeDispatcher ?? values.dispatcher ?? defaultRevokeDispatcher();
     const origin = new URL(this.baseURL).origin;
     this.callLane = connectionLane(this.dispatcher, origin);
     this.revokeLane = connectionLane(this.revokeDispatcher, origin, 'revoke');
-    const retry = parseRevokeRetry(options.revokeRetry);
-    this.revocations = new Revocations((key) => this.revokeSession(key), retry);
-    this.appSecret = credential;
+    const retry = values.revokeRetry;
+    this.revocations = new Revocations(
+      (key) => this.revokeSession(key),
+      retry === false ? { ...DEFAULT_REVOKE_RETRY, attempts: 1 } : { ...DEFAULT_REVOKE_RETRY, ...retry },
+    );
     this.appJsonHeaders = {
       accept: 'application/json',
       'accept-encoding': ACCEPT_ENCODING,
       'user-agent': USER_AGENT,
       'x-ultracart-api-version': API_VERSION,
       'content-type': 'application/json; charset=UTF-8',
-      ...(simpleKey !== undefined ? { 'x-ultracart-simple-key': simpleKey } : { authorization: `Bearer ${credential}` }),
+      ...('simpleKey' in credential
+        ? { 'x-ultracart-simple-key': credential.simpleKey }
+        : { authorization: `Bearer ${credential.accessToken}` }),
     };
+    this.appSecret = 'simpleKey' in credential ? credential.simpleKey : credential.accessToken;
     this.urls = {
       authorize: new URL(`${this.baseURL}/sso/authorize`),
       token: new URL(`${this.baseURL}/sso/token`),
@@ -315,40 +334,4 @@ export class UltraCartClient {
 function mayHoldJson(type: string | undefined): boolean {
   if (type === undefined || type.trim() === '') return true;
   return isJsonContentType(type) || /^\s*text\/plain\s*(;|$)/i.test(type);
-}
-
-function parseResponseBounds(value: unknown): Record<UltraCartEndpoint, number> {
-  if (value === undefined) return { ...DEFAULT_MAX_RESPONSE_BYTES };
-  if (typeof value === 'number') {
-    const bound = positiveInteger(value, 0, 'UltraCartClient', 'maxResponseBytes');
-    return { authorize: bound, token: bound, user: bound, revoke: bound };
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError('UltraCartClient: the maxResponseBytes option must be a positive integer or an object of them per endpoint');
-  }
-  const bounds = { ...DEFAULT_MAX_RESPONSE_BYTES };
-  for (const [endpoint, bound] of Object.entries(value)) {
-    if (!Object.hasOwn(DEFAULT_MAX_RESPONSE_BYTES, endpoint)) {
-      throw new TypeError(`UltraCartClient: maxResponseBytes.${endpoint} is not an endpoint (authorize, token, user, revoke)`);
-    }
-    bounds[endpoint as UltraCartEndpoint] = positiveInteger(bound, 0, 'UltraCartClient', `maxResponseBytes.${endpoint}`);
-  }
-  return bounds;
-}
-
-function parseRevokeRetry(value: unknown): Required<RevokeRetryOptions> {
-  if (value === false) return { ...DEFAULT_REVOKE_RETRY, attempts: 1 };
-  if (value === undefined) return { ...DEFAULT_REVOKE_RETRY };
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TypeError('UltraCartClient: the revokeRetry option must be false or an object { attempts, withinMs, firstDelayMs }');
-  }
-  const { attempts, withinMs, firstDelayMs, ...rest } = value as RevokeRetryOptions;
-  const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined)
-    throw new TypeError(`UltraCartClient: revokeRetry.${unknown} is not an option (attempts, withinMs, firstDelayMs)`);
-  return {
-    attempts: positiveInteger(attempts, DEFAULT_REVOKE_RETRY.attempts, 'UltraCartClient', 'revokeRetry.attempts'),
-    withinMs: positiveInteger(withinMs, DEFAULT_REVOKE_RETRY.withinMs, 'UltraCartClient', 'revokeRetry.withinMs'),
-    firstDelayMs: positiveInteger(firstDelayMs, DEFAULT_REVOKE_RETRY.firstDelayMs, 'UltraCartClient', 'revokeRetry.firstDelayMs'),
-  };
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { UltraCartConnectionOptions } from './client.js';
+import type { UltraCartConnectionSettings, UltraCartCredential } from './client.js';
 import type { UsedStateLedger } from '../state/used-states.js';
 import type { StateStore } from './state/types.js';
 import type { UltraCartProfile } from './user.js';
@@ -31,48 +31,59 @@ export type VerifyFunctionWithRequest = (
   done: VerifyDone,
 ) => void | Promise<unknown>;
 
-export interface BaseStrategyOptions extends UltraCartConnectionOptions {
+/** The strategy's options besides the credential and `passReqToCallback`. `undefined` counts as absent for every optional key. */
+export interface BaseStrategyOptions extends UltraCartConnectionSettings {
   /**
    * The absolute URL UltraCart sends the browser back to, sent verbatim as `redirect_uri`. It must
    * be https, except on a loopback host during development. Never derived from request headers.
+   * May be typed `string | undefined`, as `process.env` gives it: undefined is refused at construction.
    */
-  callbackURL: string;
+  callbackURL: string | undefined;
   /** Origins the browser may be sent to for login. Default: `https://secure.ultracart.com` and the origin of `baseURL`. */
-  allowedRedirectOrigins?: string[];
+  allowedRedirectOrigins?: string[] | undefined;
   /** Where pending sign-ins are kept. Default: a `SessionStateStore` in `req.session`. */
-  stateStore?: StateStore;
+  stateStore?: StateStore | undefined;
   /**
    * Where used states are recorded, so each is honoured once. Default: one in-memory ledger shared
    * by every strategy of the process. Behind a load balancer, give every instance the same shared
    * ledger (a `RedisUsedStateLedger`); if it cannot be reached the callback fails with a 503.
    */
-  usedStates?: UsedStateLedger;
+  usedStates?: UsedStateLedger | undefined;
   /** Longest time between the authorize leg and the callback. Default and maximum 10 minutes. */
-  stateTtlMs?: number;
+  stateTtlMs?: number | undefined;
   /**
    * Refuse a sign-in whose `ip_address` (the IP UltraCart saw) differs from `req.ip`, and revoke
    * the key. Set Express's `trust proxy` to your exact hop count first. Default false.
    */
-  lockToIp?: boolean;
+  lockToIp?: boolean | undefined;
   /** A query parameter of the sign-in route whose value, if a safe same-origin path, becomes `returnTo`. Off by default. */
-  returnToParam?: string;
+  returnToParam?: string | undefined;
+  /**
+   * Where a signed-in user who opens the callback with no sign-in pending is sent (a bookmarked or
+   * reloaded callback): a same-origin path, default `/`. `false` fails the callback instead, as for
+   * anyone else.
+   */
+  signedInRedirect?: string | false | undefined;
+  /**
+   * How long to wait for the verify function to answer (return a promise that settles, or call
+   * `done`) before the sign-in ends in an error and the key is revoked. Default 30 000 ms.
+   */
+  verifyTimeoutMs?: number | undefined;
   /** Register under another name than `ultracart`. */
-  name?: string;
+  name?: string | undefined;
   /**
    * How long a sign-in is trusted when UltraCart sends an `expiration_dts` that cannot be read or
    * names no time zone: `token.expiresAt` and `req.authInfo.expiresAt` become now plus this, and
    * the app's session should end then. A readable expiry is used as sent. Default one hour.
    */
-  unknownExpiryMaxAgeMs?: number;
+  unknownExpiryMaxAgeMs?: number | undefined;
 }
 
-export interface StrategyOptions extends BaseStrategyOptions {
-  passReqToCallback?: false;
-}
+/** Options of a strategy whose verify function does not take the request. */
+export type StrategyOptions = BaseStrategyOptions & UltraCartCredential & { passReqToCallback?: false | undefined };
 
-export interface StrategyOptionsWithRequest extends BaseStrategyOptions {
-  passReqToCallback: true;
-}
+/** Options of a strategy whose verify function takes the request first. */
+export type StrategyOptionsWithRequest = BaseStrategyOptions & UltraCartCredential & { passReqToCallback: true };
 
 /**
  * Options passed per route. Declare the object with this type: @types/passport's own options type
@@ -95,48 +106,4 @@ export interface UltraCartAuthenticateOptions {
   failWithError?: boolean;
   keepSessionInfo?: boolean;
   authInfo?: boolean;
-}
-
-export const MAX_STATE_TTL_MS = 10 * 60 * 1000;
-export const DEFAULT_UNKNOWN_EXPIRY_MAX_AGE_MS = 60 * 60 * 1000;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** Validates the callback URL once, at construction. The string itself is what UltraCart receives. */
-export function parseCallbackURL(value: unknown): URL {
-  if (typeof value !== 'string' || value === '') throw new TypeError('UltraCartStrategy requires a callbackURL option');
-  if (value.trim() !== value || /[\u0000-\u001f\u007f]/.test(value)) {
-    throw new TypeError('UltraCartStrategy: the callbackURL option must not contain whitespace or control characters');
-  }
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TypeError(
-      'UltraCartStrategy: the callbackURL option must be an absolute URL such as https://shop.example.com/auth/ultracart/callback',
-    );
-  }
-  const loopback = LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new TypeError('UltraCartStrategy: the callbackURL option must be https (plain http is allowed only on localhost)');
-  }
-  if (url.username || url.password || url.hash) {
-    throw new TypeError('UltraCartStrategy: the callbackURL option must not carry userinfo or a fragment');
-  }
-  return url;
-}
-
-export function parseStateTtl(value: unknown): number {
-  if (value === undefined) return MAX_STATE_TTL_MS;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1000 || value > MAX_STATE_TTL_MS) {
-    throw new TypeError('UltraCartStrategy: the stateTtlMs option must be an integer from 1000 to 600000');
-  }
-  return value;
-}
-
-export function parseUnknownExpiryMaxAge(value: unknown): number {
-  if (value === undefined) return DEFAULT_UNKNOWN_EXPIRY_MAX_AGE_MS;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1000) {
-    throw new TypeError('UltraCartStrategy: the unknownExpiryMaxAgeMs option must be an integer of at least 1000');
-  }
-  return value;
 }

@@ -5,19 +5,24 @@ import { StrategyBase } from '../passport-base.js';
 import { checkRedirectTarget, normaliseOrigins, type RedirectPolicy } from '../http/redirect-target.js';
 import { hasParam, queryOf, readParam } from '../http/query.js';
 import { safeReturnTo } from '../http/return-to.js';
-import { DEFAULT_BASE_URL, UltraCartClient, type TokenResponse } from './client.js';
+import { DEFAULT_BASE_URL, UltraCartClient, type TokenResponse, type UltraCartConnectionOptions } from './client.js';
 import { UltraCartApiError } from './errors.js';
 import { SignInDiagnostics } from './diagnose.js';
 import { FailureMessages, type FailureReason } from './messages.js';
+import { pickOptions, readOptions } from '../option-schema.js';
 import {
-  parseCallbackURL,
-  parseStateTtl,
-  parseUnknownExpiryMaxAge,
+  credentialOf,
+  DEFAULT_UNKNOWN_EXPIRY_MAX_AGE_MS,
+  DEFAULT_VERIFY_TIMEOUT_MS,
+  MAX_STATE_TTL_MS,
+  STRATEGY_SCHEMA,
+  ULTRACART_CONNECTION_SCHEMA,
+} from './option-rules.js';
+import {
   type StrategyOptions,
   type StrategyOptionsWithRequest,
   type UltraCartAuthenticateOptions,
   type UltraCartToken,
-  type VerifyDone,
   type VerifyFunction,
   type VerifyFunctionWithRequest,
 } from './options.js';
@@ -27,6 +32,7 @@ import { SessionStateStore } from './state/session-store.js';
 import { createState, looksLikeState } from './state/state-value.js';
 import type { PendingSignIn, StateStore } from './state/types.js';
 import { toProfile, type UltraCartProfile } from './user.js';
+import { runVerify, type VerifyOutcome } from './run-verify.js';
 
 /** Codes and states we issue or accept are far shorter; anything longer is refused unread. */
 const MAX_PARAM_LENGTH = 512;
@@ -76,6 +82,8 @@ export class UltraCartStrategy extends StrategyBase {
   private readonly stateTtlMs: number;
   private readonly lockToIp: boolean;
   private readonly returnToParam: string | undefined;
+  private readonly signedInRedirect: string | false;
+  private readonly verifyTimeoutMs: number;
   private readonly usedStates: UsedStateLedger;
   private readonly diagnostics: SignInDiagnostics;
   /** The in-memory ledger answers synchronously; set when that is the one in use. */
@@ -86,38 +94,31 @@ export class UltraCartStrategy extends StrategyBase {
   constructor(options: StrategyOptionsWithRequest, verify: VerifyFunctionWithRequest);
   constructor(options: StrategyOptions | StrategyOptionsWithRequest, verify: VerifyFunction | VerifyFunctionWithRequest) {
     super();
-    if (!options || typeof options !== 'object') throw new TypeError('UltraCartStrategy requires an options object');
+    const values = readOptions('UltraCartStrategy', options, STRATEGY_SCHEMA);
+    credentialOf('UltraCartStrategy', values);
     if (typeof verify !== 'function') throw new TypeError('UltraCartStrategy requires a verify function');
-    const callbackURL = parseCallbackURL(options.callbackURL);
-    this.client = new UltraCartClient(options);
-    this.name = options.name ?? 'ultracart';
+    // Every option is checked above, so the client, given its own options, has nothing left to refuse.
+    this.client = new UltraCartClient(pickOptions(options, ULTRACART_CONNECTION_SCHEMA) as UltraCartConnectionOptions);
+    this.name = values.name ?? 'ultracart';
     this.verify = verify;
-    this.passReqToCallback = options.passReqToCallback === true;
+    this.passReqToCallback = values.passReqToCallback === true;
     // Sent verbatim, as configured: UltraCart may compare redirect_uri with what was registered.
-    this.callbackURL = options.callbackURL;
-    this.callbackPath = callbackURL.pathname;
-    this.stateTtlMs = parseStateTtl(options.stateTtlMs);
-    this.diagnostics = new SignInDiagnostics(callbackURL.hostname, this.stateTtlMs);
-    this.lockToIp = options.lockToIp === true;
-    this.returnToParam = options.returnToParam;
-    this.unknownExpiryMaxAgeMs = parseUnknownExpiryMaxAge(options.unknownExpiryMaxAgeMs);
-    this.stateStore = options.stateStore ?? new SessionStateStore();
-    if (typeof this.stateStore.save !== 'function' || typeof this.stateStore.take !== 'function') {
-      throw new TypeError('UltraCartStrategy: the stateStore option must have save() and take() methods');
-    }
-    // Only an absent option means the default: `null` is a mistake to report, not a request for it.
-    this.usedStates = options.usedStates === undefined ? processUsedStates : options.usedStates;
-    if (!this.usedStates || typeof this.usedStates.claim !== 'function') {
-      throw new TypeError('UltraCartStrategy: the usedStates option must have a claim() method');
-    }
+    this.callbackURL = values.callbackURL;
+    this.callbackPath = new URL(values.callbackURL).pathname;
+    this.stateTtlMs = values.stateTtlMs ?? MAX_STATE_TTL_MS;
+    this.diagnostics = new SignInDiagnostics(new URL(values.callbackURL).hostname, this.stateTtlMs);
+    this.lockToIp = values.lockToIp === true;
+    this.returnToParam = values.returnToParam;
+    this.signedInRedirect = values.signedInRedirect ?? '/';
+    this.verifyTimeoutMs = values.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
+    this.unknownExpiryMaxAgeMs = values.unknownExpiryMaxAgeMs ?? DEFAULT_UNKNOWN_EXPIRY_MAX_AGE_MS;
+    this.stateStore = values.stateStore ?? new SessionStateStore();
+    this.usedStates = values.usedStates ?? processUsedStates;
     // The synchronous path only where claim() is the in-memory one, not a subclass's own.
     const memory = this.usedStates instanceof MemoryUsedStateLedger && this.usedStates.claim === MemoryUsedStateLedger.prototype.claim;
     this.memoryUsedStates = memory ? (this.usedStates as MemoryUsedStateLedger) : undefined;
     const apiOrigin = new URL(this.client.baseURL).origin;
-    const allowed = options.allowedRedirectOrigins ?? [new URL(DEFAULT_BASE_URL).origin, apiOrigin];
-    if (!Array.isArray(allowed) || allowed.length === 0) {
-      throw new TypeError('UltraCartStrategy: the allowedRedirectOrigins option must be a non-empty array of origins');
-    }
+    const allowed = values.allowedRedirectOrigins ?? [new URL(DEFAULT_BASE_URL).origin, apiOrigin];
     this.redirectPolicy = {
       allowedOrigins: normaliseOrigins(allowed, 'UltraCartStrategy: the allowedRedirectOrigins option'),
       plainHttpOrigin: apiOrigin,
@@ -141,7 +142,7 @@ export class UltraCartStrategy extends StrategyBase {
     // A misconfigured app (no session) should not spend an UltraCart call per attempt.
     this.stateStore.ready?.(req);
     this.diagnostics.atAuthorize(req, this.stateStore.cookieSettings?.(req));
-    const returnTo = this.returnToFor(req, options);
+    const returnTo = safeReturnTo(this.returnToFor(req, options));
     const state = createState();
     const authorization = await this.client.authorize(this.callbackURL, state);
 
@@ -178,9 +179,9 @@ export class UltraCartStrategy extends StrategyBase {
     if (stateParam.kind === 'not-a-string') return this.refuse('stateMalformed', 400);
     if (stateParam.kind === 'string' && stateParam.value.length > MAX_PARAM_LENGTH) return this.refuse('stateMalformed', 400);
     if (!pending) {
-      if (!hadPending && isSignedIn(req)) {
-        log.strategy('callback without a pending sign-in from a signed-in user: back to /');
-        return this.redirect('/');
+      if (!hadPending && this.signedInRedirect !== false && isSignedIn(req)) {
+        log.strategy('callback without a pending sign-in from a signed-in user: sent to signedInRedirect');
+        return this.redirect(this.signedInRedirect);
       }
       const cookie = this.stateStore.cookieSettings?.(req);
       return this.refuse(this.diagnostics.noPendingReason(req, offered, hadPending, cookie), 403);
@@ -220,7 +221,7 @@ export class UltraCartStrategy extends StrategyBase {
 
     let profile: UltraCartProfile;
     try {
-      profile = toProfile(await this.client.sessionUser(token.simpleKey));
+      profile = await this.userProfile(token.simpleKey);
     } catch (err) {
       if (err instanceof UltraCartApiError && err.code === 'ULTRACART_SESSION_ENDED') {
         return this.refuse('sessionEnded', 401);
@@ -230,14 +231,15 @@ export class UltraCartStrategy extends StrategyBase {
     }
 
     const tokenInfo: UltraCartToken = { simpleKey: token.simpleKey, expiresAt, ipAddress: token.ipAddress };
-    let verified: { user: unknown; info: object | undefined };
+    let outcome: VerifyOutcome;
     try {
-      verified = await this.runVerify(req, tokenInfo, profile);
+      outcome = await this.callVerify(req, tokenInfo, profile);
     } catch (err) {
+      // Nobody is signed in with this key, and it acts as the merchant user: end it.
       await this.revokeQuietly(token.simpleKey);
       throw err;
     }
-    const { user, info } = verified;
+    const { user, info } = outcome;
     if (!user) {
       await this.revokeQuietly(token.simpleKey);
       const message =
@@ -311,6 +313,16 @@ export class UltraCartStrategy extends StrategyBase {
     return new Date(Date.now() + this.unknownExpiryMaxAgeMs);
   }
 
+  /**
+   * Fetches the user the simple key acts as and builds the profile handed to verify. A subclass
+   * may override it to add to the profile (calling `super.userProfile(simpleKey)` first) or to
+   * fetch more with the key. An `UltraCartApiError` with code `ULTRACART_SESSION_ENDED` fails
+   * the sign-in; any other error ends it in an error, and the key is revoked.
+   */
+  protected async userProfile(simpleKey: string): Promise<UltraCartProfile> {
+    return toProfile(await this.client.sessionUser(simpleKey));
+  }
+
   /** Why a freshly issued key must not be used, if it must not. */
   private tokenProblem(token: TokenResponse, req: Req): FailureReason | undefined {
     if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) return 'keyExpired';
@@ -325,10 +337,16 @@ export class UltraCartStrategy extends StrategyBase {
     this.fail({ message: FailureMessages[reason], reason } as { message: string }, status);
   }
 
-  private returnToFor(req: Req, options: UltraCartAuthenticateOptions): string | undefined {
+  /**
+   * Where the user comes back to after signing in, decided on the authorize leg and kept with the
+   * state: by default the route's `returnTo` option, else the `returnToParam` query parameter. A
+   * subclass may override it (to read a header, or its own session key); whatever it returns is
+   * still checked by `safeReturnTo`, so it cannot become an open redirect.
+   */
+  protected returnToFor(req: IncomingMessage, options: UltraCartAuthenticateOptions): string | undefined {
     if (options.returnTo !== undefined) return safeReturnTo(options.returnTo);
     if (this.returnToParam === undefined) return undefined;
-    const param = readParam(queryOf(req), this.returnToParam);
+    const param = readParam(queryOf(req as Req), this.returnToParam);
     return param.kind === 'string' ? safeReturnTo(param.value) : undefined;
   }
 
@@ -343,32 +361,15 @@ export class UltraCartStrategy extends StrategyBase {
     if (outcome !== 'revoked' && outcome !== 'already-ended') log.strategy('revoking an unused key: %s', outcome);
   }
 
-  /** Calls verify in either style: with `done`, or returning a Promise of the user (or false). */
-  private runVerify(req: Req, token: UltraCartToken, profile: UltraCartProfile): Promise<{ user: unknown; info: object | undefined }> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const done: VerifyDone = (err, user, info) => {
-        if (settled) return;
-        settled = true;
-        if (err) reject(err);
-        else resolve({ user, info });
-      };
-      const declaresDone = this.verify.length >= (this.passReqToCallback ? 5 : 4);
-      try {
-        const result = this.passReqToCallback
-          ? (this.verify as VerifyFunctionWithRequest)(req, token.simpleKey, token, profile, done)
-          : (this.verify as VerifyFunction)(token.simpleKey, token, profile, done);
-        if (result && typeof (result as Promise<unknown>).then === 'function') {
-          (result as Promise<unknown>).then((user) => {
-            if (!declaresDone) done(null, user);
-          }, done);
-        } else if (!declaresDone) {
-          done(null, result);
-        }
-      } catch (err) {
-        done(err);
-      }
-    });
+  /** Calls verify in either style, decided by what it returns (see run-verify.ts), within `verifyTimeoutMs`. */
+  private callVerify(req: Req, token: UltraCartToken, profile: UltraCartProfile): Promise<VerifyOutcome> {
+    const verify = this.verify;
+    return runVerify(
+      this.passReqToCallback
+        ? (done) => (verify as VerifyFunctionWithRequest)(req, token.simpleKey, token, profile, done)
+        : (done) => (verify as VerifyFunction)(token.simpleKey, token, profile, done),
+      this.verifyTimeoutMs,
+    );
   }
 }
 

@@ -13,6 +13,8 @@ export const CALLBACK_PATH = '/auth/ultracart/callback';
 export interface HarnessOptions {
   strategy?: Partial<StrategyOptions>;
   verify?: VerifyFunction;
+  /** A subclass of UltraCartStrategy to build instead. */
+  strategyClass?: typeof UltraCartStrategy;
   emulator?: UltraCartEmulatorOptions;
   /** Share an emulator started elsewhere (it is then not closed by this harness). */
   sharedEmulator?: UltraCartEmulator;
@@ -58,11 +60,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const callbackURL = `http://127.0.0.1${CALLBACK_PATH}`;
   const verify: VerifyFunction =
     options.verify ?? ((simpleKey, token, profile, done) => done(null, { id: profile.id, login: profile.username, simpleKey }));
+  const Strategy = options.strategyClass ?? UltraCartStrategy;
   const newStrategy = (): UltraCartStrategy =>
-    new UltraCartStrategy(
-      { callbackURL, baseURL: emulator.url, simpleKey: emulator.appKey, ...options.strategy } as StrategyOptions,
-      verify,
-    );
+    new Strategy({ callbackURL, baseURL: emulator.url, simpleKey: emulator.appKey, ...options.strategy } as StrategyOptions, verify);
   const strategy = newStrategy();
   const strategyFor = (): string | UltraCartStrategy => (options.strategyPerRequest ? newStrategy() : 'ultracart');
 

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { booleanRule, integerRule, oneOfRule, readOptions, rule, type Fail } from '../../option-schema.js';
 import { sameState } from './state-value.js';
 import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult } from './types.js';
 
@@ -8,22 +9,46 @@ export interface CookieStateStoreOptions {
    * Secret(s) for the HMAC that signs the cookie, at least 32 characters each. The first signs;
    * all verify, so a secret can be rotated by putting the new one first.
    */
-  secret: string | string[];
+  secret: string | string[] | undefined;
   /** Cookie name. Default `ultracart_pending`. */
-  name?: string;
+  name?: string | undefined;
   /** Send the cookie over https only. Default true; set false only for http on localhost. */
-  secure?: boolean;
+  secure?: boolean | undefined;
   /** Cookie path. Default `/`. */
-  path?: string;
-  /** How many sign-ins one browser may have pending at once. Default 5. */
-  maxPending?: number;
+  path?: string | undefined;
+  /** How many sign-ins one browser may have pending at once. Default 5, at most 20. */
+  maxPending?: number | undefined;
   /**
    * The cookie's `SameSite`. Default `lax`, which the cross-site GET of a `query` callback
    * carries. A `form_post` callback is a cross-site POST, which only a `none` cookie survives;
    * `none` is always `Secure` (browsers drop it otherwise).
    */
-  sameSite?: 'lax' | 'none';
+  sameSite?: 'lax' | 'none' | undefined;
 }
+
+const SCHEMA = {
+  secret: rule(
+    (value: unknown, fail: Fail): string[] => {
+      const secrets: unknown[] = Array.isArray(value) ? value : [value];
+      if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length < 32)) {
+        fail('be a string (or array of strings) of at least 32 characters');
+      }
+      return secrets as string[];
+    },
+    { required: true, secret: true },
+  ),
+  name: rule((value: unknown, fail: Fail) => {
+    if (typeof value !== 'string' || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(value)) fail('be a valid cookie name');
+    return value;
+  }),
+  secure: booleanRule(),
+  path: rule((value: unknown, fail: Fail) => {
+    if (typeof value !== 'string' || !/^\/[\x21-\x3a\x3c-\x7e]*$/.test(value)) fail('be a cookie path starting with /');
+    return value;
+  }),
+  maxPending: integerRule(1, 20),
+  sameSite: oneOfRule(['lax', 'none'] as const),
+};
 
 /** Browsers keep about 4 KB per cookie; stay well under it. */
 const MAX_COOKIE_VALUE = 3500;
@@ -67,30 +92,18 @@ export class CookieStateStore implements StateStore {
   private readonly settings: StateCookieSettings;
 
   constructor(options: CookieStateStoreOptions) {
-    if (!options || typeof options !== 'object') throw new TypeError('CookieStateStore requires an options object');
-    const secrets = Array.isArray(options.secret) ? options.secret : [options.secret];
-    if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length < 32)) {
-      throw new TypeError('CookieStateStore: the secret option must be a string (or array of strings) of at least 32 characters');
-    }
-    this.secrets = secrets;
-    this.keys = secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, '', 'passport-ultracart pending verifier', 32)));
-    this.name = options.name ?? 'ultracart_pending';
-    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(this.name))
-      throw new TypeError('CookieStateStore: the name option is not a valid cookie name');
-    const path = options.path ?? '/';
-    if (!/^\/[\x21-\x3a\x3c-\x7e]*$/.test(path))
-      throw new TypeError('CookieStateStore: the path option must be a cookie path starting with /');
-    this.maxPending = options.maxPending ?? 5;
-    if (!Number.isInteger(this.maxPending) || this.maxPending < 1 || this.maxPending > 20) {
-      throw new TypeError('CookieStateStore: the maxPending option must be an integer from 1 to 20');
-    }
-    const sameSite = options.sameSite ?? 'lax';
-    if (sameSite !== 'lax' && sameSite !== 'none') throw new TypeError("CookieStateStore: the sameSite option must be 'lax' or 'none'");
-    if (sameSite === 'none' && options.secure === false) {
+    const values = readOptions('CookieStateStore', options, SCHEMA);
+    this.secrets = values.secret;
+    this.keys = this.secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, '', 'passport-ultracart pending verifier', 32)));
+    this.name = values.name ?? 'ultracart_pending';
+    const path = values.path ?? '/';
+    this.maxPending = values.maxPending ?? 5;
+    const sameSite = values.sameSite ?? 'lax';
+    if (sameSite === 'none' && values.secure === false) {
       throw new TypeError('CookieStateStore: sameSite none needs a Secure cookie (browsers drop it otherwise); leave secure unset');
     }
-    this.attributes = `; Path=${path}; HttpOnly; SameSite=${sameSite === 'none' ? 'None' : 'Lax'}${options.secure === false ? '' : '; Secure'}`;
-    this.settings = { secure: options.secure !== false, sameSite };
+    this.attributes = `; Path=${path}; HttpOnly; SameSite=${sameSite === 'none' ? 'None' : 'Lax'}${values.secure === false ? '' : '; Secure'}`;
+    this.settings = { secure: values.secure !== false, sameSite };
   }
 
   cookieSettings(): StateCookieSettings {

@@ -1,14 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { SessionRemovalError, SessionRequiredError } from '../../errors.js';
+import { integerRule, readOptions, stringRule } from '../../option-schema.js';
 import { sameState } from './state-value.js';
 import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult } from './types.js';
 
 export interface SessionStateStoreOptions {
   /** The `req.session` property holding the pending sign-ins. Default `ultracart:pending`. */
-  key?: string;
-  /** How many sign-ins one browser may have pending at once (tabs). Default 5; the oldest goes first. */
-  maxPending?: number;
+  key?: string | undefined;
+  /** How many sign-ins one browser may have pending at once (tabs). Default 5, at most 50; the oldest goes first. */
+  maxPending?: number | undefined;
 }
+
+const SCHEMA = { key: stringRule({ nonEmpty: true }), maxPending: integerRule(1, 50) };
 
 type WithSession = IncomingMessage & { session?: Record<string, unknown> };
 
@@ -21,12 +24,9 @@ export class SessionStateStore implements StateStore {
   private readonly maxPending: number;
 
   constructor(options: SessionStateStoreOptions = {}) {
-    this.key = options.key ?? 'ultracart:pending';
-    const max = options.maxPending ?? 5;
-    if (!Number.isInteger(max) || max < 1 || max > 50) {
-      throw new TypeError('SessionStateStore: the maxPending option must be an integer from 1 to 50');
-    }
-    this.maxPending = max;
+    const values = readOptions('SessionStateStore', options, SCHEMA);
+    this.key = values.key ?? 'ultracart:pending';
+    this.maxPending = values.maxPending ?? 5;
   }
 
   ready(req: IncomingMessage): void {
