@@ -70,7 +70,11 @@ describe('docs/security.md, the threat-model coverage table', () => {
 
   it('has a row for each case, in order', () => {
     expect(rows.length).to.be.greaterThan(40);
-    expect(rows.map((row) => Number(row.case))).to.deep.equal(rows.map((_, i) => i + 1));
+    const numbers = rows.map((row) => Number(row.case));
+    // Strictly ascending: in order, none twice. Cases 50 and later are mapped as their work lands, so a gap there is
+    // allowed; the cases before them are all mapped.
+    expect(numbers.every((n, i) => i === 0 || n > numbers[i - 1]!)).to.equal(true);
+    expect(numbers.filter((n) => n < 50)).to.deep.equal(Array.from({ length: 49 }, (_, i) => i + 1));
   });
 
   it('names test titles without case numbers', () => {
