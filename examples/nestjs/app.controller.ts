@@ -8,16 +8,26 @@ import {
   type UAuthSessionRecord,
   type UltraCartAuthInfo,
 } from 'passport-ultracart';
-import { CALLBACK_PATH, EXAMPLE_CONFIG, VERIFY_RETURN_PATH, type NestExampleConfig, type SessionUser } from './config.js';
+import {
+  CALLBACK_PATH,
+  EXAMPLE_CONFIG,
+  OIDC_CALLBACK_PATH,
+  VERIFY_RETURN_PATH,
+  type NestExampleConfig,
+  type SessionUser,
+} from './config.js';
 import { homePage, problemPage } from './pages.js';
 import { SignInProblemFilter } from './problem.filter.js';
 import { UltraCartAuthGuard } from './ultracart-auth.guard.js';
+import { SignedInGuard } from './signed-in.guard.js';
 import { UltraCartAuthStrategy } from './ultracart.strategy.js';
+import { UltrapassIdGuard, type OidcVerification } from './ultrapassid.strategy.js';
 
 declare module 'express-session' {
   interface SessionData {
     [UAUTH_DEFAULT_SESSION_KEY]?: UAuthSessionRecord;
     identityCheck?: { workflowKey: string; policyId: string | null };
+    oidcCheck?: OidcVerification;
   }
 }
 
@@ -45,6 +55,7 @@ export class AppController {
       homePage({
         user: user ? { name: user.name, login: user.login } : null,
         verifiedWith: verification ? (verification.policyId ?? 'unknown') : null,
+        oidcSubject: req.session.oidcCheck?.subject ?? null,
       }),
     );
   }
@@ -80,6 +91,18 @@ export class AppController {
       return;
     }
     await new Promise<void>((resolve, reject) => this.startVerification(req, res, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** UltrapassId over OpenID Connect: the guard redirects to the provider, so this body never runs. */
+  @Post('verify/oidc')
+  @UseGuards(SignedInGuard, UltrapassIdGuard)
+  verifyOidc(): void {}
+
+  @Get(OIDC_CALLBACK_PATH)
+  @UseGuards(SignedInGuard, UltrapassIdGuard)
+  verifyOidcCallback(@Req() req: Request, @Res() res: Response): void {
+    req.session.oidcCheck = (req as Request & { account: OidcVerification }).account;
+    res.set('Cache-Control', 'no-store').redirect(303, '/');
   }
 
   @Get(VERIFY_RETURN_PATH)

@@ -4,6 +4,7 @@ import { AppController } from './app.controller.js';
 import { EXAMPLE_CONFIG, type NestExampleConfig } from './config.js';
 import { SessionSerializer } from './session.serializer.js';
 import { UltraCartAuthStrategy } from './ultracart.strategy.js';
+import { UltrapassIdAuthStrategy } from './ultrapassid.strategy.js';
 
 @Module({})
 export class AppModule {
@@ -12,7 +13,7 @@ export class AppModule {
       module: AppModule,
       imports: [PassportModule.register({ session: true })],
       controllers: [AppController],
-      providers: [{ provide: EXAMPLE_CONFIG, useValue: config }, UltraCartAuthStrategy, SessionSerializer],
+      providers: [{ provide: EXAMPLE_CONFIG, useValue: config }, UltraCartAuthStrategy, UltrapassIdAuthStrategy, SessionSerializer],
     };
   }
 }

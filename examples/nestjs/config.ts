@@ -6,6 +6,8 @@ export interface NestExampleConfig {
   sessionSecret: string;
   ultracart: { simpleKey: string; baseURL?: string };
   uauth: { organizationKey: string; workflowKey: string; baseURL?: string };
+  /** UltrapassId's OpenID Connect: the registered client and, for the emulator, its issuer. */
+  oidc: { clientId: string; issuer?: string };
 }
 
 /**
@@ -16,6 +18,7 @@ export const EXAMPLE_CONFIG = Symbol('NestExampleConfig');
 
 export const CALLBACK_PATH = '/auth/ultracart/callback';
 export const VERIFY_RETURN_PATH = '/verify/return';
+export const OIDC_CALLBACK_PATH = '/verify/oidc/callback';
 
 /** What the session keeps for a signed-in user (express-session, server-side). */
 export interface SessionUser {

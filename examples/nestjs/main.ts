@@ -1,12 +1,17 @@
 /**
  * `npm run example:nestjs`: the NestJS example on http://127.0.0.1:3000. With no
  * ULTRACART_SIMPLE_KEY it runs on the package's emulators (demo mode); set ULTRACART_SIMPLE_KEY,
- * UPID_ORGANIZATION_KEY, UPID_WORKFLOW_KEY, SESSION_SECRET and APP_ORIGIN to use the real vendors.
+ * UPID_ORGANIZATION_KEY, UPID_WORKFLOW_KEY, ULTRAPASSID_CLIENT_ID, SESSION_SECRET and APP_ORIGIN to use the real vendors.
  */
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_UAUTH_WORKFLOW_KEY, startUAuthEmulator, startUltraCartEmulator } from 'passport-ultracart/testing';
+import {
+  DEFAULT_UAUTH_WORKFLOW_KEY,
+  startUAuthEmulator,
+  startUltraCartEmulator,
+  startUltrapassIdOidcEmulator,
+} from 'passport-ultracart/testing';
 import { createNestExample } from './bootstrap.js';
-import { VERIFY_RETURN_PATH, type NestExampleConfig } from './config.js';
+import { OIDC_CALLBACK_PATH, VERIFY_RETURN_PATH, type NestExampleConfig } from './config.js';
 
 const port = Number(process.env.PORT ?? 3000);
 const env = process.env;
@@ -19,15 +24,18 @@ const closers: Array<() => Promise<void>> = [];
 if (demo) {
   const ultracart = await startUltraCartEmulator();
   const upid = await startUAuthEmulator({ clientRedirectUrl: `${origin}${VERIFY_RETURN_PATH}` });
+  const oidc = await startUltrapassIdOidcEmulator({ redirectUris: [`${origin}${OIDC_CALLBACK_PATH}`] });
   closers.push(
     () => ultracart.close(),
     () => upid.close(),
+    () => oidc.close(),
   );
   config = {
     origin,
     sessionSecret: randomBytes(32).toString('hex'),
     ultracart: { simpleKey: ultracart.appKey, baseURL: ultracart.url },
     uauth: { organizationKey: upid.organizationKey, workflowKey: DEFAULT_UAUTH_WORKFLOW_KEY, baseURL: upid.url },
+    oidc: { clientId: oidc.clientId, issuer: oidc.issuer },
   };
 } else {
   config = {
@@ -35,6 +43,7 @@ if (demo) {
     sessionSecret: required('SESSION_SECRET'),
     ultracart: { simpleKey: required('ULTRACART_SIMPLE_KEY') },
     uauth: { organizationKey: required('UPID_ORGANIZATION_KEY'), workflowKey: required('UPID_WORKFLOW_KEY'), baseURL: env.UPID_BASE_URL },
+    oidc: { clientId: required('ULTRAPASSID_CLIENT_ID'), issuer: env.ULTRAPASSID_ISSUER },
   };
 }
 

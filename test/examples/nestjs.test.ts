@@ -19,6 +19,7 @@ describe('examples/nestjs: the PassportStrategy mixin, an AuthGuard that keeps s
         sessionSecret: 'a-nest-example-session-secret-of-32-chars',
         ultracart: { simpleKey: stage.ultracart.appKey, baseURL: stage.ultracart.url },
         uauth: { organizationKey: stage.upid.organizationKey, workflowKey: stage.workflowKey, baseURL: stage.upid.url },
+        oidc: { clientId: stage.oidc.clientId, issuer: stage.oidc.issuer },
       },
       server,
     );
@@ -42,6 +43,37 @@ describe('examples/nestjs: the PassportStrategy mixin, an AuthGuard that keeps s
     expect((await browser.post('/logout', {})).status).to.equal(303);
     expect(await (await browser.get('/')).text()).to.include('Not signed in');
     expect(stage.ultracart.count('revoke')).to.equal(1);
+  });
+
+  it('verifies a signed-in user with UltrapassIdStrategy (OpenID Connect), keeping the UltraCart user signed in', async () => {
+    const browser = new Browser(stage.origin);
+    await signInThrough(stage, browser);
+    const start = await browser.post('/verify/oidc', {});
+    expect(start.status).to.equal(302);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.origin).to.equal(stage.oidc.origin);
+    expect(authorize.searchParams.get('code_challenge_method')).to.equal('S256');
+    const callback = await stage.oidc.approve(authorize.href, 'person-grace');
+    const back = new URL(callback.url);
+    expect((await browser.arriveFrom(stage.oidc.origin, back.pathname + back.search)).status).to.equal(303);
+    const home = await (await browser.get('/')).text();
+    expect(home).to.include('Signed in as Ada Lovelace (ada)');
+    expect(home).to.include(`Verified with UltrapassId (OpenID Connect) as ${stage.oidc.subjectOf('person-grace')}`);
+  });
+
+  it("keeps UltrapassId's own status and reason when the person cancels, and starts nothing for a visitor who is not signed in", async () => {
+    const visitor = await new Browser(stage.origin).post('/verify/oidc', {});
+    expect(visitor.status).to.equal(401);
+    expect(stage.oidc.count('authorize')).to.equal(0);
+
+    const browser = new Browser(stage.origin);
+    await signInThrough(stage, browser);
+    const start = await browser.post('/verify/oidc', {});
+    const back = new URL((await stage.oidc.deny(start.headers.get('location')!)).url);
+    const denied = await browser.arriveFrom(stage.oidc.origin, back.pathname + back.search);
+    expect(denied.status).to.be.within(400, 499);
+    expect(await denied.text()).to.include('data-reason="denied"');
+    expect(await (await browser.get('/')).text()).to.include('Signed in as Ada Lovelace (ada)');
   });
 
   it('passes returnTo through getAuthenticateOptions, and never to another site', async () => {

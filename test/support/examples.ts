@@ -4,8 +4,10 @@ import {
   DEFAULT_UAUTH_WORKFLOW_KEY,
   startUAuthEmulator,
   startUltraCartEmulator,
+  startUltrapassIdOidcEmulator,
   type UAuthEmulator,
   type UltraCartEmulator,
+  type UltrapassIdOidcEmulator,
 } from '../../src/testing/index.js';
 import type { Browser } from './browser.js';
 
@@ -13,6 +15,8 @@ import type { Browser } from './browser.js';
 export interface ExampleStage {
   ultracart: UltraCartEmulator;
   upid: UAuthEmulator;
+  /** UltrapassId's OpenID Connect provider, accepting any redirect URI. */
+  oidc: UltrapassIdOidcEmulator;
   server: Server;
   origin: string;
   workflowKey: string;
@@ -29,14 +33,16 @@ export async function startExampleStage(verifyReturnPath: string): Promise<Examp
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const ultracart = await startUltraCartEmulator({ hostname: 'localhost' });
   const upid = await startUAuthEmulator({ hostname: 'localhost', clientRedirectUrl: `${origin}${verifyReturnPath}` });
+  const oidc = await startUltrapassIdOidcEmulator({ hostname: 'localhost' });
   return {
     ultracart,
     upid,
+    oidc,
     server,
     origin,
     workflowKey: DEFAULT_UAUTH_WORKFLOW_KEY,
     close: async () => {
-      await Promise.all([ultracart.close(), upid.close()]);
+      await Promise.all([ultracart.close(), upid.close(), oidc.close()]);
       if (server.listening) await new Promise((resolve) => server.close(resolve));
     },
   };
