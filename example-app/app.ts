@@ -108,7 +108,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   app.use(csrf.protect);
 
   app.use(pageRoutes(ctx));
-  app.use(authRoutes(ctx, passport, strategy, limits.signIn));
+  app.use(authRoutes(ctx, passport, strategy, limits.signIn, limits.callback));
   app.use(verifyRoutes(ctx, limits.verify));
   app.use(oidcVerifyRoutes(ctx, passport, limits.verify));
   app.use(logoutRoutes(ctx, strategy));

@@ -65,12 +65,16 @@ export function csrfProtection(settings: BaseSettings): {
 
 export interface RateLimits {
   signIn: RequestHandler;
+  /** The UltraCart callback: cheap to send, and each one is a state check and a session read. */
+  callback: RequestHandler;
   verify: RequestHandler;
 }
 
 /**
- * Per-IP limits on the two routes that cost an upstream call (sign-in starts `PUT /sso/authorize`,
- * verify creates an UltrapassId session). With Redis the counts are shared by every instance.
+ * Per-IP limits on the routes that cost an upstream call (sign-in starts `PUT /sso/authorize`,
+ * verify creates an UltrapassId session) and on the callback, which anyone can send without a
+ * cookie in great numbers. Each route counts on its own. With Redis the counts are shared by
+ * every instance.
  */
 export function rateLimits(settings: BaseSettings, redis: Redis | undefined, onLimited: (req: Request, res: Response) => void): RateLimits {
   const limiter = (name: string): RequestHandler =>
@@ -82,7 +86,7 @@ export function rateLimits(settings: BaseSettings, redis: Redis | undefined, onL
       handler: (req, res) => onLimited(req, res),
       ...(redis && { store: redisStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
     });
-  return { signIn: limiter('sign-in'), verify: limiter('verify') };
+  return { signIn: limiter('sign-in'), callback: limiter('callback'), verify: limiter('verify') };
 }
 
 function redisStore(redis: Redis, prefix: string): Store {

@@ -2,12 +2,21 @@ import session from 'express-session';
 import { LRUCache } from 'lru-cache';
 
 export interface BoundedMemoryStoreOptions {
-  /** Most sessions kept; the least recently used goes first. Default 10 000. */
+  /** Most signed-in sessions kept; past it the least recently used signed-in one goes. Default 10 000. */
   maxSessions?: number;
-  /** Most bytes of serialized sessions kept. Default 32 MiB. */
+  /** Most bytes of serialized signed-in sessions kept. Default 32 MiB. */
   maxBytes?: number;
+  /**
+   * Most sessions of browsers that are not signed in (pending sign-ins) kept; past it the least
+   * recently used of those goes, never a signed-in one. Default 10 000.
+   */
+  maxAnonymousSessions?: number;
+  /** Most bytes of serialized anonymous sessions kept. Default 8 MiB. */
+  maxAnonymousBytes?: number;
   /** Lifetime of a session whose cookie has no expiry. Default 8 hours. */
   defaultTtlMs?: number;
+  /** Which sessions count as signed in. Default: those holding a Passport user. */
+  isSignedIn?: (data: session.SessionData) => boolean;
   /** The clock, for tests. */
   now?: () => number;
 }
@@ -17,11 +26,15 @@ type Callback = (err?: unknown, value?: unknown) => void;
 /**
  * An express-session store for a single instance: in memory like express-session's MemoryStore,
  * but bounded (count and bytes) and expiring each session with its cookie, so a flood of
- * sign-in attempts cannot grow it without limit. Sessions are kept as JSON, so a request never
+ * sign-in attempts cannot grow it without limit. Signed-in and anonymous sessions are bounded
+ * apart: anonymous ones are cheap to make (one request each), so making many only ever evicts
+ * other anonymous ones, never a signed-in user. Sessions are kept as JSON, so a request never
  * shares objects with the store.
  */
 export class BoundedMemoryStore extends session.Store {
-  private readonly cache: LRUCache<string, string>;
+  private readonly signedIn: LRUCache<string, string>;
+  private readonly anonymous: LRUCache<string, string>;
+  private readonly isSignedIn: (data: session.SessionData) => boolean;
   private readonly now: () => number;
   private readonly defaultTtlMs: number;
 
@@ -29,9 +42,76 @@ export class BoundedMemoryStore extends session.Store {
     super();
     this.now = options.now ?? Date.now;
     this.defaultTtlMs = options.defaultTtlMs ?? 8 * 60 * 60 * 1000;
-    this.cache = new LRUCache<string, string>({
-      max: options.maxSessions ?? 10_000,
-      maxSize: options.maxBytes ?? 32 * 1024 * 1024,
+    this.isSignedIn = options.isSignedIn ?? holdsPassportUser;
+    this.signedIn = this.cache(options.maxSessions ?? 10_000, options.maxBytes ?? 32 * 1024 * 1024);
+    this.anonymous = this.cache(options.maxAnonymousSessions ?? 10_000, options.maxAnonymousBytes ?? 8 * 1024 * 1024);
+  }
+
+  /** How many sessions are held, expired ones not yet swept included. */
+  get size(): number {
+    return this.signedIn.size + this.anonymous.size;
+  }
+
+  /** How many of them are signed in. */
+  get signedInSize(): number {
+    return this.signedIn.size;
+  }
+
+  override get(sid: string, callback: (err: unknown, data?: session.SessionData | null) => void): void {
+    const json = this.signedIn.get(sid) ?? this.anonymous.get(sid);
+    callback(null, json === undefined ? null : JSON.parse(json));
+  }
+
+  override set(sid: string, data: session.SessionData, callback?: Callback): void {
+    const ttl = this.ttlOf(data);
+    const [tier, other] = this.isSignedIn(data) ? [this.signedIn, this.anonymous] : [this.anonymous, this.signedIn];
+    other.delete(sid);
+    if (ttl <= 0) tier.delete(sid);
+    else tier.set(sid, JSON.stringify(data), { ttl });
+    callback?.();
+  }
+
+  /**
+   * Extends the stored session's expiry to the request's, if that is later, and changes nothing
+   * else: the request's copy may be older than what another tab saved meanwhile (case 56).
+   */
+  override touch(sid: string, data: session.SessionData, callback?: Callback): void {
+    const tier = this.signedIn.has(sid) ? this.signedIn : this.anonymous.has(sid) ? this.anonymous : undefined;
+    const json = tier?.get(sid, { updateAgeOnGet: false });
+    const wanted = data.cookie?.expires ? new Date(data.cookie.expires).getTime() : undefined;
+    if (tier && json !== undefined && wanted !== undefined) {
+      const stored = JSON.parse(json) as session.SessionData;
+      const current = stored.cookie?.expires ? new Date(stored.cookie.expires).getTime() : 0;
+      if (wanted > current) {
+        stored.cookie = { ...stored.cookie, expires: new Date(wanted) } as session.SessionData['cookie'];
+        tier.set(sid, JSON.stringify(stored), { ttl: wanted - this.now() });
+      }
+    }
+    callback?.();
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    this.signedIn.delete(sid);
+    this.anonymous.delete(sid);
+    callback?.();
+  }
+
+  override length(callback: (err: unknown, length?: number) => void): void {
+    this.signedIn.purgeStale();
+    this.anonymous.purgeStale();
+    callback(null, this.size);
+  }
+
+  override clear(callback?: Callback): void {
+    this.signedIn.clear();
+    this.anonymous.clear();
+    callback?.();
+  }
+
+  private cache(max: number, maxSize: number): LRUCache<string, string> {
+    return new LRUCache<string, string>({
+      max,
+      maxSize,
       sizeCalculation: (value, key) => value.length + key.length,
       ttl: this.defaultTtlMs,
       ttlResolution: 0,
@@ -39,46 +119,14 @@ export class BoundedMemoryStore extends session.Store {
     });
   }
 
-  /** How many sessions are held, expired ones not yet swept included. */
-  get size(): number {
-    return this.cache.size;
-  }
-
-  override get(sid: string, callback: (err: unknown, data?: session.SessionData | null) => void): void {
-    const json = this.cache.get(sid);
-    callback(null, json === undefined ? null : JSON.parse(json));
-  }
-
-  override set(sid: string, data: session.SessionData, callback?: Callback): void {
-    const ttl = this.ttlOf(data);
-    if (ttl <= 0) this.cache.delete(sid);
-    else this.cache.set(sid, JSON.stringify(data), { ttl });
-    callback?.();
-  }
-
-  override touch(sid: string, data: session.SessionData, callback?: Callback): void {
-    if (this.cache.has(sid)) this.set(sid, data, callback);
-    else callback?.();
-  }
-
-  override destroy(sid: string, callback?: Callback): void {
-    this.cache.delete(sid);
-    callback?.();
-  }
-
-  override length(callback: (err: unknown, length?: number) => void): void {
-    this.cache.purgeStale();
-    callback(null, this.cache.size);
-  }
-
-  override clear(callback?: Callback): void {
-    this.cache.clear();
-    callback?.();
-  }
-
   private ttlOf(data: session.SessionData): number {
     const expires = data.cookie?.expires;
     if (!expires) return this.defaultTtlMs;
     return new Date(expires).getTime() - this.now();
   }
+}
+
+function holdsPassportUser(data: session.SessionData): boolean {
+  const record = (data as { passport?: { user?: unknown } }).passport;
+  return record !== undefined && record !== null && record.user !== undefined && record.user !== null;
 }

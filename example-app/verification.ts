@@ -15,8 +15,6 @@ declare module 'express-session' {
     /** Written by `uauth()` (its default `sessionKey`) when it sends the browser to UltrapassId. */
     [UAUTH_DEFAULT_SESSION_KEY]?: UAuthSessionRecord;
     verification?: Verification;
-    /** Where passport's `failureMessage` option puts the strategy's failure message. */
-    messages?: string[];
   }
 }
 

@@ -238,15 +238,15 @@ describe('UltraCartStrategy: attacks on the sign-in and the session', () => {
   });
 
   describe('a cookie the browser does not send back', () => {
-    it('fails with 403 and a message about SameSite=Strict when the callback arrives without a Strict session cookie', async () => {
-      await start({ sessionCookie: { sameSite: 'strict' } });
+    it('sends a diagnosis of SameSite=Strict to the failure page when the callback arrives without a Strict session cookie', async () => {
+      await start({ sessionCookie: { sameSite: 'strict' }, callbackOptions: { failureRedirect: '/failed', failureMessage: true } });
       const starter = h.browser();
       const callback = callbackPath(await h.emulator.approve(await beginSignIn(starter)));
       // A cross-site top-level navigation carries no SameSite=Strict cookie: a cookieless agent.
       const arriving = h.browser();
-      const res = await arriving.get(callback).expect(403);
-      expect(res.headers.location).to.equal(undefined);
-      expect((await me(arriving)).messages).to.deep.equal([FailureMessages.sameSiteStrict]);
+      const res = await arriving.get(callback).expect(302);
+      expect(res.headers.location).to.equal('/failed?reason=sameSiteStrict');
+      expect(res.headers['set-cookie']).to.equal(undefined);
       expect(FailureMessages.sameSiteStrict).to.include('SameSite=Strict');
       expect(h.emulator.count('token')).to.equal(0);
     });

@@ -4,14 +4,20 @@ import { safeReturnTo, type UltraCartAuthenticateOptions, type UltraCartAuthInfo
 import { sendPage, type AppContext } from '../context.js';
 import type { PassportInstance } from '../passport.js';
 import { currentUser } from '../user.js';
-import { failurePage, reasonOf } from '../views/failure.js';
+import { failurePage, reasonFrom } from '../views/failure.js';
 
 export const SIGN_IN_PATH = '/auth/ultracart';
 export const CALLBACK_PATH = '/auth/ultracart/callback';
 export const FAILURE_PATH = '/auth/failed';
 
 /** The two legs of the UltraCart sign-in and the page that explains a failed one. */
-export function authRoutes(ctx: AppContext, passport: PassportInstance, strategy: UltraCartStrategy, signInLimit: RequestHandler): Router {
+export function authRoutes(
+  ctx: AppContext,
+  passport: PassportInstance,
+  strategy: UltraCartStrategy,
+  signInLimit: RequestHandler,
+  callbackLimit: RequestHandler,
+): Router {
   const router = Router();
 
   router.get(SIGN_IN_PATH, signInLimit, (req, res, next) => {
@@ -24,17 +30,19 @@ export function authRoutes(ctx: AppContext, passport: PassportInstance, strategy
   const sessionIdAtStart = new WeakMap<Request, string>();
   router.get(
     CALLBACK_PATH,
+    callbackLimit,
     (req: Request, _res: Response, next: NextFunction) => {
       sessionIdAtStart.set(req, req.sessionID);
       next();
     },
-    passport.authenticate('ultracart', { failureRedirect: FAILURE_PATH, failureMessage: true }),
+    // No failureMessage: the strategy puts the reason in the failure redirect's query, so a failed
+    // callback writes nothing to any session (a flood of them creates none).
+    passport.authenticate('ultracart', { failureRedirect: FAILURE_PATH }),
     (req: Request, res: Response, next: NextFunction) => {
       const info = req.authInfo as UltraCartAuthInfo | undefined;
       const keyExpiry = info?.expiresAt ? new Date(info.expiresAt).getTime() - Date.now() : Infinity;
       // The session must not outlive the simple key it holds.
       req.session.cookie.maxAge = Math.max(1, Math.min(ctx.settings.sessionMaxAgeMs, keyExpiry));
-      delete req.session.messages;
       // Saved again explicitly: passport saved the new session before the cookie got its new lifetime.
       req.session.save((err) => {
         if (err) return next(err);
@@ -45,11 +53,7 @@ export function authRoutes(ctx: AppContext, passport: PassportInstance, strategy
   );
 
   router.get(FAILURE_PATH, (req, res) => {
-    const messages = req.session.messages;
-    const last = Array.isArray(messages) ? messages[messages.length - 1] : undefined;
-    // Shown once: a reload, or a later visit, gets the generic page rather than a stale reason.
-    if (messages !== undefined) delete req.session.messages;
-    sendPage(res, 200, failurePage(reasonOf(typeof last === 'string' ? last : undefined), ctx.notice));
+    sendPage(res, 200, failurePage(reasonFrom(req.query.reason), ctx.notice));
   });
 
   return router;

@@ -1,4 +1,4 @@
-import { FailureMessages, type FailureReason } from 'passport-ultracart';
+import type { FailureReason } from 'passport-ultracart';
 import { problemPage } from './problem.js';
 
 interface Explanation {
@@ -79,13 +79,12 @@ const EXPLANATIONS: Record<FailureReason, Explanation> = {
   },
 };
 
-const REASON_BY_MESSAGE = new Map<string, FailureReason>(
-  (Object.entries(FailureMessages) as Array<[FailureReason, string]>).map(([reason, message]) => [message, reason]),
-);
-
-/** The reason behind a message the strategy failed with; undefined for a message it does not know. */
-export function reasonOf(message: string | undefined): FailureReason | undefined {
-  return message === undefined ? undefined : REASON_BY_MESSAGE.get(message);
+/**
+ * The reason named by the failure redirect's `?reason=`, if it is one the strategy fails with.
+ * Anything else (an unknown word, an array, a crafted link) gets the generic page.
+ */
+export function reasonFrom(value: unknown): FailureReason | undefined {
+  return typeof value === 'string' && Object.hasOwn(EXPLANATIONS, value) ? (value as FailureReason) : undefined;
 }
 
 /** The friendly sign-in failure page for `reason` (a generic one when unknown). */

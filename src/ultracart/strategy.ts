@@ -18,6 +18,7 @@ import {
   STRATEGY_SCHEMA,
   ULTRACART_CONNECTION_SCHEMA,
 } from './option-rules.js';
+import { deliverRefusal, hasSession, type Refusal } from './refusal.js';
 import {
   type StrategyOptions,
   type StrategyOptionsWithRequest,
@@ -46,6 +47,12 @@ type Req = IncomingMessage & {
   isAuthenticated?: () => boolean;
   logIn?: (user: unknown, options: unknown, done?: unknown) => unknown;
 };
+
+/** What a refusal on the callback leg needs to know about the call. */
+interface CallbackCall {
+  options: UltraCartAuthenticateOptions;
+  hadSession: boolean;
+}
 
 /** What `req.authInfo` holds after a successful sign-in. */
 export interface UltraCartAuthInfo {
@@ -128,7 +135,7 @@ export class UltraCartStrategy extends StrategyBase {
   override authenticate(req: IncomingMessage, options: UltraCartAuthenticateOptions = {}): void {
     const request = req as Req;
     const query = queryOf(request);
-    const flow = this.isCallback(request, query) ? this.finishSignIn(request, query) : this.startSignIn(request, options);
+    const flow = this.isCallback(request, query) ? this.finishSignIn(request, query, options) : this.startSignIn(request, options);
     flow.catch((err: unknown) => {
       if (err instanceof PassportUltraCartError && err.retryAfter !== undefined) {
         request.res?.setHeader('Retry-After', String(err.retryAfter));
@@ -169,36 +176,39 @@ export class UltraCartStrategy extends StrategyBase {
   }
 
   /** Callback leg. The state is checked, and used up, before any other parameter is read. */
-  private async finishSignIn(req: Req, query: Record<string, unknown>): Promise<void> {
+  private async finishSignIn(req: Req, query: Record<string, unknown>, options: UltraCartAuthenticateOptions): Promise<void> {
     protectRedirect(req);
     const stateParam = readParam(query, 'state');
     const offered = stateParam.kind === 'string' && looksLikeState(stateParam.value) ? stateParam.value : undefined;
+    // Asked before take() empties it: a refusal keeps its message only in a session the browser already had.
+    const call: CallbackCall = { options, hadSession: hasSession(req) };
     // Taken now, whatever follows, so a wrong or replayed state also uses up the real one.
     const { pending, hadPending } = await this.stateStore.take(req, offered);
 
-    if (stateParam.kind === 'not-a-string') return this.refuse('stateMalformed', 400);
-    if (stateParam.kind === 'string' && stateParam.value.length > MAX_PARAM_LENGTH) return this.refuse('stateMalformed', 400);
+    if (stateParam.kind === 'not-a-string') return this.refuse(req, call, 'stateMalformed', 400);
+    if (stateParam.kind === 'string' && stateParam.value.length > MAX_PARAM_LENGTH) return this.refuse(req, call, 'stateMalformed', 400);
     if (!pending) {
       if (!hadPending && this.signedInRedirect !== false && isSignedIn(req)) {
         log.strategy('callback without a pending sign-in from a signed-in user: sent to signedInRedirect');
         return this.redirect(this.signedInRedirect);
       }
       const cookie = this.stateStore.cookieSettings?.(req);
-      return this.refuse(this.diagnostics.noPendingReason(req, offered, hadPending, cookie), 403);
+      return this.refuse(req, call, this.diagnostics.noPendingReason(req, offered, hadPending, cookie), 403);
     }
-    if (pending.expiresAt <= Date.now()) return this.refuse('expired', 403);
+    if (pending.expiresAt <= Date.now()) return this.refuse(req, call, 'expired', 403);
     const claimed = this.memoryUsedStates?.claimNow(pending.state, pending.expiresAt) ?? (await this.claim(pending));
-    if (!claimed) return this.refuse('alreadyUsed', 403);
+    if (!claimed) return this.refuse(req, call, 'alreadyUsed', 403);
     this.diagnostics.recordFinished(pending.state);
 
     if (hasParam(query, 'error')) {
       const error = readParam(query, 'error');
       const denied = error.kind === 'string' && error.value === 'access_denied';
-      return this.refuse(denied ? 'denied' : 'upstreamRefused', 401);
+      return this.refuse(req, call, denied ? 'denied' : 'upstreamRefused', 401);
     }
     const codeParam = readParam(query, 'code');
-    if (codeParam.kind === 'absent' || (codeParam.kind === 'string' && codeParam.value === '')) return this.refuse('missingCode', 400);
-    if (codeParam.kind !== 'string' || codeParam.value.length > MAX_PARAM_LENGTH) return this.refuse('malformedCode', 400);
+    if (codeParam.kind === 'absent' || (codeParam.kind === 'string' && codeParam.value === ''))
+      return this.refuse(req, call, 'missingCode', 400);
+    if (codeParam.kind !== 'string' || codeParam.value.length > MAX_PARAM_LENGTH) return this.refuse(req, call, 'malformedCode', 400);
 
     let token: TokenResponse;
     try {
@@ -207,7 +217,7 @@ export class UltraCartStrategy extends StrategyBase {
       // What an UltraCart status means is decided once, in ultracart/errors.ts; its verdict is the code.
       if (err instanceof UltraCartApiError && err.code === 'ULTRACART_CODE_REJECTED') {
         log.strategy('token exchange refused by UltraCart with %d', err.upstreamStatus);
-        return this.refuse('codeRejected', 401);
+        return this.refuse(req, call, 'codeRejected', 401);
       }
       throw err;
     }
@@ -215,7 +225,7 @@ export class UltraCartStrategy extends StrategyBase {
     const problem = this.tokenProblem(token, req);
     if (problem) {
       await this.revokeQuietly(token.simpleKey);
-      return this.refuse(problem, 403);
+      return this.refuse(req, call, problem, 403);
     }
     const expiresAt = this.keyExpiry(token);
 
@@ -224,7 +234,7 @@ export class UltraCartStrategy extends StrategyBase {
       profile = await this.userProfile(token.simpleKey);
     } catch (err) {
       if (err instanceof UltraCartApiError && err.code === 'ULTRACART_SESSION_ENDED') {
-        return this.refuse('sessionEnded', 401);
+        return this.refuse(req, call, 'sessionEnded', 401);
       }
       await this.revokeQuietly(token.simpleKey);
       throw err;
@@ -246,7 +256,7 @@ export class UltraCartStrategy extends StrategyBase {
         info && typeof (info as { message?: unknown }).message === 'string'
           ? (info as { message: string }).message
           : FailureMessages.notAllowed;
-      return this.fail({ ...info, message }, 403);
+      return this.refuse(req, call, 'notAllowed', 403, { ...info, message, reason: 'notAllowed' });
     }
     log.strategy('callback leg: signed in');
     const authInfo: UltraCartAuthInfo = { ...info, expiresAt };
@@ -332,9 +342,18 @@ export class UltraCartStrategy extends StrategyBase {
     return undefined;
   }
 
-  private refuse(reason: FailureReason, status: number): void {
+  /** Fails the callback in a way that neither creates nor grows a session (see `deliverRefusal`). */
+  private refuse(
+    req: Req,
+    call: CallbackCall,
+    reason: FailureReason,
+    status: number,
+    refusal: Refusal = { message: FailureMessages[reason], reason },
+  ): void {
     log.strategy('callback refused: %s', reason);
-    this.fail({ message: FailureMessages[reason], reason } as { message: string }, status);
+    const delivery = deliverRefusal(req, call.options, refusal, call.hadSession);
+    if ('redirect' in delivery) return this.redirect(delivery.redirect);
+    this.fail(delivery.fail as { message: string }, status);
   }
 
   /**

@@ -297,7 +297,7 @@ async function cancelSignIn(run: Run, page: Page): Promise<void> {
   });
   await checks.step('"Cancel" comes back to the failure page', async () => {
     await page.locator('#deny').click();
-    await page.waitForURL(`${appOrigin}/auth/failed`);
+    await page.waitForURL(`${appOrigin}/auth/failed?reason=denied`);
   });
   checks.equal('the failure page names the reason: denied', await attributeOf(page, '#problem', 'data-problem'), 'denied');
   checks.equal('the failure page says the sign-in was cancelled', await textOf(page, 'h1'), 'Sign-in was cancelled');

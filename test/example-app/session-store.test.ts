@@ -10,6 +10,16 @@ function data(expiresAt: number | undefined, extra: Record<string, unknown> = {}
   } as unknown as session.SessionData;
 }
 
+/** What Passport keeps for a signed-in user. */
+function signedIn(id: string): Record<string, unknown> {
+  return { passport: { user: { id } } };
+}
+
+/** What a browser with a pending sign-in and nobody signed in holds. */
+function pending(): Record<string, unknown> {
+  return { 'ultracart:pending': [{ state: 'S'.repeat(43), expiresAt: 2_000_000 }] };
+}
+
 function get(store: BoundedMemoryStore, sid: string): Promise<unknown> {
   return new Promise((resolve, reject) => store.get(sid, (err, value) => (err ? reject(err) : resolve(value))));
 }
@@ -56,20 +66,53 @@ describe('example app: the default session store', () => {
     expect(store.size).to.equal(0);
   });
 
-  it('holds at most maxSessions, dropping the least recently used', async () => {
+  it('holds at most maxSessions signed-in sessions, dropping the least recently used', async () => {
     const store = new BoundedMemoryStore({ now: clock, maxSessions: 3 });
-    for (const sid of ['a', 'b', 'c']) store.set(sid, data(now + 60_000));
+    for (const sid of ['a', 'b', 'c']) store.set(sid, data(now + 60_000, signedIn(sid)));
     await get(store, 'a');
-    store.set('d', data(now + 60_000));
+    store.set('d', data(now + 60_000, signedIn('d')));
     expect(store.size).to.equal(3);
     expect(await get(store, 'b')).to.equal(null);
     expect(await get(store, 'a')).to.not.equal(null);
   });
 
-  it('holds at most maxBytes of sessions', async () => {
-    const store = new BoundedMemoryStore({ now: clock, maxBytes: 2000 });
-    for (let i = 0; i < 10; i++) store.set(`s${i}`, data(now + 60_000, { pad: 'x'.repeat(500) }));
-    expect(store.size).to.be.at.most(3);
+  it('holds at most maxAnonymousSessions sessions without a user, dropping the least recently used', async () => {
+    const store = new BoundedMemoryStore({ now: clock, maxAnonymousSessions: 3 });
+    for (const sid of ['a', 'b', 'c']) store.set(sid, data(now + 60_000, pending()));
+    await get(store, 'a');
+    store.set('d', data(now + 60_000, pending()));
+    expect(store.size).to.equal(3);
+    expect(await get(store, 'b')).to.equal(null);
+    expect(await get(store, 'a')).to.not.equal(null);
+  });
+
+  it('holds at most maxBytes of signed-in sessions and maxAnonymousBytes of the others', async () => {
+    const store = new BoundedMemoryStore({ now: clock, maxBytes: 2000, maxAnonymousBytes: 2000 });
+    for (let i = 0; i < 10; i++) store.set(`u${i}`, data(now + 60_000, { ...signedIn(`u${i}`), pad: 'x'.repeat(500) }));
+    for (let i = 0; i < 10; i++) store.set(`p${i}`, data(now + 60_000, { ...pending(), pad: 'x'.repeat(500) }));
+    expect(store.signedInSize).to.be.within(1, 3);
+    expect(store.size - store.signedInSize).to.be.within(1, 3);
+  });
+
+  it('never evicts a signed-in session to make room for anonymous ones', async () => {
+    const store = new BoundedMemoryStore({ now: clock, maxSessions: 100, maxAnonymousSessions: 50 });
+    for (let i = 0; i < 100; i++) store.set(`u${i}`, data(now + 60_000, signedIn(`u${i}`)));
+    for (let i = 0; i < 20_000; i++) store.set(`p${i}`, data(now + 60_000, pending()));
+    expect(store.signedInSize).to.equal(100);
+    for (let i = 0; i < 100; i++) expect(await get(store, `u${i}`), `u${i}`).to.deep.include(signedIn(`u${i}`));
+    expect(store.size).to.equal(150);
+  });
+
+  it('moves a session to the signed-in sessions when its user signs in, and back when they sign out', async () => {
+    const store = new BoundedMemoryStore({ now: clock, maxAnonymousSessions: 1 });
+    store.set('a', data(now + 60_000, pending()));
+    store.set('a', data(now + 60_000, signedIn('ada')));
+    store.set('b', data(now + 60_000, pending()));
+    expect(await get(store, 'a')).to.deep.include(signedIn('ada'));
+    expect(store.signedInSize).to.equal(1);
+    store.set('a', data(now + 60_000, pending()));
+    expect(store.signedInSize).to.equal(0);
+    expect(store.size).to.equal(1);
   });
 
   it('removes a destroyed session', async () => {
@@ -85,6 +128,35 @@ describe('example app: the default session store', () => {
     store.touch('a', data(now + 10_000));
     now += 5000;
     expect(await get(store, 'a')).to.not.equal(null);
+  });
+
+  it('keeps on touch what another request saved since this one read the session (case 56)', async () => {
+    const store = new BoundedMemoryStore({ now: clock });
+    store.set('a', data(now + 60_000, { tab: 'first' }));
+    const stale = (await get(store, 'a')) as session.SessionData;
+    store.set('a', data(now + 60_000, { tab: 'second' }));
+    store.touch('a', { ...stale, cookie: { ...stale.cookie, expires: new Date(now + 120_000) } } as session.SessionData);
+    const after = (await get(store, 'a')) as { tab: string; cookie: { expires: string } };
+    expect(after.tab).to.equal('second');
+    expect(new Date(after.cookie.expires).getTime()).to.equal(now + 120_000);
+    now += 90_000;
+    expect(await get(store, 'a')).to.not.equal(null);
+  });
+
+  it('never shortens a session on touch with an older, earlier expiry', async () => {
+    const store = new BoundedMemoryStore({ now: clock });
+    store.set('a', data(now + 60_000, signedIn('ada')));
+    store.touch('a', data(now + 1000));
+    now += 30_000;
+    expect(await get(store, 'a')).to.deep.include(signedIn('ada'));
+  });
+
+  it('does not bring back on touch a session destroyed meanwhile', async () => {
+    const store = new BoundedMemoryStore({ now: clock });
+    store.set('a', data(now + 60_000, signedIn('ada')));
+    store.destroy('a');
+    store.touch('a', data(now + 60_000, signedIn('ada')));
+    expect(await get(store, 'a')).to.equal(null);
   });
 
   describe('when the app runs without Redis', () => {

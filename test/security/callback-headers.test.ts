@@ -26,7 +26,7 @@ describe('referrer and cache headers in the example app', () => {
   it('answers a refused callback with a 302 to the failure page, marked no-store and no-referrer', async () => {
     const browser = ex.browser();
     const res = await browser.get(pathOf(await ex.ultracart.deny(await beginSignIn(browser)))).expect(302);
-    expect(res.headers.location).to.equal('/auth/failed');
+    expect(res.headers.location).to.equal('/auth/failed?reason=denied');
     expect(res.headers['cache-control']).to.equal('no-store');
     expect(res.headers['referrer-policy']).to.equal('no-referrer');
   });
@@ -42,8 +42,8 @@ describe('referrer and cache headers in the example app', () => {
 
   it('loads no third-party resource and no script on the failure page, and forbids framing it', async () => {
     const browser = ex.browser();
-    await browser.get(pathOf(await ex.ultracart.deny(await beginSignIn(browser))));
-    const page = await browser.get('/auth/failed').expect(200);
+    const res = await browser.get(pathOf(await ex.ultracart.deny(await beginSignIn(browser))));
+    const page = await browser.get(res.headers.location as string).expect(200);
     expect(page.text).to.include('Sign-in was cancelled');
     expect(page.text).to.not.match(/(src|href|action)="(https?:)?\/\//);
     expect(page.text).to.not.include('<script');

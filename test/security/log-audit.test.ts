@@ -104,9 +104,9 @@ async function driveFlows(origin: string, ultracart: UltraCartEmulator, upid: UA
   // The finished callback replayed, by the same browser and by another one.
   expectStatus(await user.get(pathOf(callback)), 302, '/');
   const replayer = new Browser(origin);
-  expectStatus(await replayer.get(pathOf(callback)), 302, '/auth/failed');
+  expectStatus(await replayer.get(pathOf(callback)), 302, '/auth/failed?reason=noPendingSignIn');
   secrets.addSessionOf(replayer);
-  expectStatus(await replayer.get('/auth/failed'), 200);
+  expectStatus(await replayer.get('/auth/failed?reason=noPendingSignIn'), 200);
 
   // A forged state.
   const forger = new Browser(origin);
@@ -115,21 +115,21 @@ async function driveFlows(origin: string, ultracart: UltraCartEmulator, upid: UA
   const forged = randomBytes(32).toString('base64url');
   secrets.add('a state', forged);
   forgedCallback.searchParams.set('state', forged);
-  expectStatus(await forger.get(pathOf(forgedCallback.href)), 302, '/auth/failed');
+  expectStatus(await forger.get(pathOf(forgedCallback.href)), 302, '/auth/failed?reason=stateMismatch');
 
   // A login denied at UltraCart.
   const denier = new Browser(origin);
   const denied = await ultracart.deny(await begin(denier));
   secrets.addCallback(denied);
-  expectStatus(await denier.get(pathOf(denied)), 302, '/auth/failed');
-  expectStatus(await denier.get('/auth/failed'), 200);
+  expectStatus(await denier.get(pathOf(denied)), 302, '/auth/failed?reason=denied');
+  expectStatus(await denier.get('/auth/failed?reason=denied'), 200);
 
   // The state parameter twice.
   const doubler = new Browser(origin);
   const doubled = await ultracart.approve(await begin(doubler));
   secrets.addCallback(doubled);
   const state = new URL(doubled).searchParams.get('state')!;
-  expectStatus(await doubler.get(`${pathOf(doubled)}&state=${encodeURIComponent(state)}`), 302, '/auth/failed');
+  expectStatus(await doubler.get(`${pathOf(doubled)}&state=${encodeURIComponent(state)}`), 302, '/auth/failed?reason=stateMalformed');
 
   // UltraCart failing the exchange with an error that echoes the code and the app key.
   const unlucky = new Browser(origin);

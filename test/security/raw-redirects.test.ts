@@ -126,7 +126,7 @@ describe('returnTo, state and error_description sent raw to the example app', ()
         Cookie: cookie,
       });
       expect(res.status).to.equal(302);
-      expect(res.headers.get('location')).to.deep.equal(['/auth/failed']);
+      expect(res.headers.get('location')).to.deep.equal(['/auth/failed?reason=stateMismatch']);
       expect(noInjectedHeader(res)).to.equal(true);
       expect(ex.ultracart.count('token')).to.equal(0);
     });
@@ -138,9 +138,9 @@ describe('returnTo, state and error_description sent raw to the example app', ()
       const payload = '%0D%0AX-Injected:%201%0D%0A%3Cscript%3Ealert(1)%3C/script%3E';
       const res = await rawGet(port, `${pathOf(denied)}&error_description=${payload}`, { Cookie: cookie });
       expect(res.status).to.equal(302);
-      expect(res.headers.get('location')).to.deep.equal(['/auth/failed']);
+      expect(res.headers.get('location')).to.deep.equal(['/auth/failed?reason=denied']);
       expect(noInjectedHeader(res)).to.equal(true);
-      const page = await fetch(`http://127.0.0.1:${port}/auth/failed`, { headers: { cookie } });
+      const page = await fetch(`http://127.0.0.1:${port}/auth/failed?reason=denied`, { headers: { cookie } });
       const html = await page.text();
       expect(html).to.include('Sign-in was cancelled');
       expect(html).to.not.include('alert(1)');

@@ -35,6 +35,8 @@ export interface HarnessOptions {
   sessionStore?: session.Store;
   /** express-session's cookie options, e.g. `{ secure: true }`. */
   sessionCookie?: session.CookieOptions;
+  /** Passport's options on the callback route. Default `{ failureMessage: true }`. */
+  callbackOptions?: UltraCartAuthenticateOptions;
   /** Build a new strategy for every request, as an app with one strategy per merchant would. */
   strategyPerRequest?: boolean;
 }
@@ -97,7 +99,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   app.get(
     CALLBACK_PATH,
     (req, res, next) => {
-      if (!options.failureAsJson) return passport.authenticate(strategyFor() as never, { failureMessage: true })(req, res, next);
+      if (!options.failureAsJson) return passport.authenticate(strategyFor() as never, options.callbackOptions ?? { failureMessage: true })(req, res, next);
       const report = (err: unknown, user: unknown, info: { reason?: string; message?: string } | undefined, status?: number) => {
         if (err) return next(err);
         if (!user) return res.status(status ?? 401).json({ reason: info?.reason ?? null, message: info?.message ?? null });
