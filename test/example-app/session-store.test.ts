@@ -130,7 +130,7 @@ describe('example app: the default session store', () => {
     expect(await get(store, 'a')).to.not.equal(null);
   });
 
-  it('keeps on touch what another request saved since this one read the session (case 56)', async () => {
+  it('keeps on touch what another request saved since this one read the session', async () => {
     const store = new BoundedMemoryStore({ now: clock });
     store.set('a', data(now + 60_000, { tab: 'first' }));
     const stale = (await get(store, 'a')) as session.SessionData;

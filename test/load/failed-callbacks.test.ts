@@ -6,7 +6,8 @@ import { createClient } from 'redis';
 import { Agent, request } from 'undici';
 import type { BoundedMemoryStore } from '../../example-app/session-store.js';
 import { startExample, textById, type Example } from '../example-app/support.js';
-import { Browser, pathOf, unsignedSessionId } from '../security/support.js';
+import { Browser, pathOf, unsignedSessionId } from '../support/browser.js';
+import { setCookieLines } from '../support/cookies.js';
 import { pool } from '../support/pool.js';
 
 const SIGNED_IN = 20;
@@ -93,8 +94,7 @@ describe('load: failed callbacks by the thousand against the example app', funct
       await res.body.dump();
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
       reasons.add(String(res.headers.location));
-      const setCookie = res.headers['set-cookie'];
-      for (const line of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+      for (const line of setCookieLines(res.headers['set-cookie'])) {
         if (line.startsWith(`${SESSION_COOKIE}=`)) sessionsSet.add(unsignedSessionId(line.slice(SESSION_COOKIE.length + 1).split(';')[0]!));
       }
     });
