@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { UAuthApiError, UltraCartApiError, UltrapassIdError, UsedStatesUnavailableError } from 'passport-ultracart';
 import { sendPage, type AppContext } from './context.js';
+import { RedisUnavailableError } from './redis.js';
 import { SIGN_IN_PATH } from './routes/auth.js';
 import { problemPage, type ProblemInput } from './views/problem.js';
 
@@ -59,6 +60,15 @@ function describe(err: unknown): Described {
       explanation: 'This site could not check your sign-in safely just now, so it did not sign you in. Wait a moment, then sign in again.',
       next: { href: '/auth/ultracart', label: 'Sign in again', id: 'sign-in-again' },
       ...(err.retryAfter !== undefined && { retryAfter: err.retryAfter }),
+    };
+  }
+  if (err instanceof RedisUnavailableError) {
+    return {
+      status: 503,
+      kind: 'store-unavailable',
+      title: 'This site is unavailable for a moment',
+      explanation: 'This site could not reach its own storage just now. Nothing is wrong with your account: wait a moment, then try again.',
+      retryAfter: err.retryAfter,
     };
   }
   if (codeOf(err) === 'EBADCSRFTOKEN') {

@@ -5,7 +5,7 @@ import { rateLimit, type Store } from 'express-rate-limit';
 import helmet from 'helmet';
 import { RedisStore as RedisRateLimitStore } from 'rate-limit-redis';
 import type { BaseSettings } from './config.js';
-import type { Redis } from './redis.js';
+import { withRedisDeadline, type Redis } from './redis.js';
 
 /** Name of the session cookie; `__Host-` in production pins it to this host, https and path `/`. */
 export function sessionCookieName(settings: BaseSettings): string {
@@ -71,24 +71,26 @@ export interface RateLimits {
 }
 
 /**
- * Per-IP limits on the routes that cost an upstream call (sign-in starts `PUT /sso/authorize`,
- * verify creates an UltrapassId session) and on the callback, which anyone can send without a
- * cookie in great numbers. Each route counts on its own. With Redis the counts are shared by
- * every instance.
+ * Per-IP limits. Sign-in starts `PUT /sso/authorize` and verify creates an UltrapassId session:
+ * those limits protect the vendors' quotas, which all instances share, so with Redis they are
+ * counted there. The callback costs no vendor call before its state is checked, but anyone can
+ * send it without a cookie in great numbers: its limit protects this instance (its CPU and its
+ * session store), so it is counted in this instance's memory, and never waits for Redis. Each
+ * route counts on its own.
  */
 export function rateLimits(settings: BaseSettings, redis: Redis | undefined, onLimited: (req: Request, res: Response) => void): RateLimits {
-  const limiter = (name: string): RequestHandler =>
+  const limiter = (name: string, shared: boolean): RequestHandler =>
     rateLimit({
       windowMs: settings.rateLimit.windowMs,
       limit: settings.rateLimit.limit,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (req, res) => onLimited(req, res),
-      ...(redis && { store: redisStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
+      ...(redis && shared && { store: redisStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
     });
-  return { signIn: limiter('sign-in'), callback: limiter('callback'), verify: limiter('verify') };
+  return { signIn: limiter('sign-in', true), callback: limiter('callback', false), verify: limiter('verify', true) };
 }
 
 function redisStore(redis: Redis, prefix: string): Store {
-  return new RedisRateLimitStore({ prefix, sendCommand: (...args: string[]) => redis.sendCommand(args) });
+  return new RedisRateLimitStore({ prefix, sendCommand: (...args: string[]) => withRedisDeadline(redis.sendCommand(args)) });
 }

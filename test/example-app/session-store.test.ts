@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import session from 'express-session';
 import { BoundedMemoryStore } from '../../example-app/session-store.js';
-import { startExample } from './support.js';
+import { unsignedSessionId } from '../support/browser.js';
+import { beginSignIn, pathOf, startExample } from './support.js';
 
 function data(expiresAt: number | undefined, extra: Record<string, unknown> = {}): session.SessionData {
   return {
@@ -169,5 +170,53 @@ describe('example app: the default session store', () => {
         await ex.close();
       }
     });
+
+    it('keeps both tabs’ pending sign-ins when a slow request of a third tab ends after the second started', async () => {
+      const store = new HoldingStore();
+      const ex = await startExample({ deps: { sessionStore: store } });
+      try {
+        const tabs = ex.browser();
+        await beginSignIn(tabs);
+        // A page load that read the session (one pending sign-in) and is still running.
+        const held = store.holdNextGet();
+        const slow = tabs.get('/').then((res) => res);
+        await held.reading;
+        const second = await beginSignIn(tabs);
+        held.release();
+        expect((await slow).status).to.equal(200);
+        const sid = unsignedSessionId(
+          tabs.jar.getCookie('ultracart-example.sid', { path: '/', domain: '127.0.0.1', secure: false, script: false })!.value,
+        );
+        const stored = (await get(store, sid)) as Record<string, unknown[]>;
+        expect(stored['ultracart:pending']).to.have.length(2);
+        const res = await tabs.get(pathOf(await ex.ultracart.approve(second))).expect(302);
+        expect(res.headers.location).to.equal('/profile');
+      } finally {
+        await ex.close();
+      }
+    });
   });
 });
+
+/** The app's store, with one read that can be held back: a request that reads the session and then takes its time. */
+class HoldingStore extends BoundedMemoryStore {
+  private hold: { read: () => void; answer?: () => void } | undefined;
+
+  holdNextGet(): { reading: Promise<void>; release: () => void } {
+    let read!: () => void;
+    const reading = new Promise<void>((resolve) => (read = resolve));
+    const hold: { read: () => void; answer?: () => void } = { read };
+    this.hold = hold;
+    return { reading, release: () => hold.answer?.() };
+  }
+
+  override get(sid: string, callback: (err: unknown, data?: session.SessionData | null) => void): void {
+    const hold = this.hold;
+    if (!hold) return super.get(sid, callback);
+    this.hold = undefined;
+    super.get(sid, (err, data) => {
+      hold.answer = () => callback(err, data);
+      hold.read();
+    });
+  }
+}

@@ -104,9 +104,9 @@ async function driveFlows(origin: string, ultracart: UltraCartEmulator, upid: UA
   // The finished callback replayed, by the same browser and by another one.
   expectStatus(await user.get(pathOf(callback)), 302, '/');
   const replayer = new Browser(origin);
-  expectStatus(await replayer.get(pathOf(callback)), 302, '/auth/failed?reason=noPendingSignIn');
+  expectStatus(await replayer.get(pathOf(callback)), 302, '/auth/failed?reason=alreadyUsed');
   secrets.addSessionOf(replayer);
-  expectStatus(await replayer.get('/auth/failed?reason=noPendingSignIn'), 200);
+  expectStatus(await replayer.get('/auth/failed?reason=alreadyUsed'), 200);
 
   // A forged state.
   const forger = new Browser(origin);

@@ -99,7 +99,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   app.get(
     CALLBACK_PATH,
     (req, res, next) => {
-      if (!options.failureAsJson) return passport.authenticate(strategyFor() as never, options.callbackOptions ?? { failureMessage: true })(req, res, next);
+      if (!options.failureAsJson)
+        return passport.authenticate(strategyFor() as never, options.callbackOptions ?? { failureMessage: true })(req, res, next);
       const report = (err: unknown, user: unknown, info: { reason?: string; message?: string } | undefined, status?: number) => {
         if (err) return next(err);
         if (!user) return res.status(status ?? 401).json({ reason: info?.reason ?? null, message: info?.message ?? null });
