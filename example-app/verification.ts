@@ -15,6 +15,8 @@ declare module 'express-session' {
     /** Written by `uauth()` (its default `sessionKey`) when it sends the browser to UltrapassId. */
     [UAUTH_DEFAULT_SESSION_KEY]?: UAuthSessionRecord;
     verification?: Verification;
+    /** Where passport's `failureMessage` option puts a strategy's failure message (the OpenID Connect verification uses it). */
+    messages?: string[];
   }
 }
 
