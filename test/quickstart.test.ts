@@ -73,8 +73,8 @@ describe('the Quickstart, run as it is', function () {
         const begin = await browser.get('/auth/ultracart');
         const returned = await browser.get(pathOf(await emulator.deny(begin.headers.get('location')!)));
         expect(returned.status).to.equal(302);
-        expect(returned.headers.get('location')).to.equal('/signin-failed');
-        const page = await browser.get('/signin-failed');
+        expect(returned.headers.get('location')).to.equal('/signin-failed?reason=denied');
+        const page = await browser.get('/signin-failed?reason=denied');
         expect(page.status).to.equal(401);
         const text = await page.text();
         expect(text).to.not.contain('The sign-in did not complete.');
