@@ -1,5 +1,14 @@
-import { UAUTH_DOCUMENTED_BASE_URLS } from 'passport-ultracart';
 import { randomBytes } from 'node:crypto';
+
+/**
+ * The Client API hosts UltrapassId has documented so far, named in the error when UPID_BASE_URL is
+ * missing. The first is a development host, which is why none of them is a default.
+ */
+const DOCUMENTED_UPID_BASE_URLS = [
+  'https://dev-clientapi-a53fz2ohf.azurewebsites.net/api',
+  'https://api.ultrapassid.com/core',
+  'https://api.ultrapassid.com/client',
+];
 
 /** Where UltrapassId's hosted pages live, besides the API's own origin. */
 export const UPID_PAGES_ORIGIN = 'https://auth.ultrapassid.com';
@@ -220,7 +229,7 @@ function uauthSettings(env: Env, production: boolean): UAuthSettings | undefined
     // No default: the hosts UltrapassId documented include a development one, which would fail only in production.
     throw new ConfigError(
       'UPID_BASE_URL',
-      `is required with UPID_ORGANIZATION_KEY: set the Client API base URL UltrapassId gave you (documented so far: ${UAUTH_DOCUMENTED_BASE_URLS.join(', ')})`,
+      `is required with UPID_ORGANIZATION_KEY: set the Client API base URL UltrapassId gave you (documented so far: ${DOCUMENTED_UPID_BASE_URLS.join(', ')})`,
     );
   }
   const baseURL = httpsUnlessLoopback('UPID_BASE_URL', base, production);

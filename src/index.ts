@@ -1,8 +1,6 @@
 export { UltraCartStrategy, type UltraCartAuthInfo } from './ultracart/strategy.js';
 export {
   UltraCartClient,
-  DEFAULT_BASE_URL,
-  API_VERSION,
   type UltraCartConnectionOptions,
   type UltraCartConnectionSettings,
   type UltraCartCredential,
@@ -10,7 +8,7 @@ export {
   type TokenResponse,
 } from './ultracart/client.js';
 export { UltraCartApiError, type UltraCartEndpoint, type UltraCartErrorCode } from './ultracart/errors.js';
-export { Revocations, type RevocationEvent, type RevocationOutcome, type RevokeRetryOptions } from './ultracart/revocations.js';
+export { type Revocations, type RevocationEvent, type RevocationOutcome, type RevokeRetryOptions } from './ultracart/revocations.js';
 export { FailureMessages, type FailureReason } from './ultracart/messages.js';
 export type {
   StrategyOptions,
@@ -32,21 +30,13 @@ export { SessionRemovalError, SessionRequiredError } from './errors.js';
 export { PassportUltraCartError, type PassportUltraCartErrorOptions } from './http/errors.js';
 export {
   uauth,
-  UAUTH_DEFAULT_REDIRECT_ORIGIN,
   UAUTH_DEFAULT_SESSION_KEY,
   type UAuthOptions,
   type UAuthMiddleware,
   type UAuthSessionRecord,
   type UAuthCreatedSession,
 } from './uauth/middleware.js';
-export {
-  UAuthClient,
-  UAUTH_DOCUMENTED_BASE_URLS,
-  UAUTH_DEFAULT_API_KEY_HEADER,
-  type UAuthConnectionOptions,
-  type CreatedSession,
-  type CachedWorkflowSession,
-} from './uauth/client.js';
+export { UAuthClient, type UAuthConnectionOptions, type CreatedSession, type CachedWorkflowSession } from './uauth/client.js';
 export { UAuthApiError, type UAuthEndpoint, type UAuthErrorCode } from './uauth/errors.js';
 export { safeReturnTo } from './http/return-to.js';
 export { UltrapassIdStrategy, type UltrapassIdAuthInfo } from './ultrapassid/strategy.js';
@@ -63,3 +53,4 @@ export {
   type UltrapassIdVerifyFunctionWithRequest,
 } from './ultrapassid/options.js';
 export type { UltrapassIdProfile, UltrapassIdTokens, UltrapassIdClaims } from './ultrapassid/profile.js';
+import './passport-augmentation.js';

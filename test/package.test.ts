@@ -111,7 +111,7 @@ describe('the packed tarball, installed into a scratch project', function () {
   let cjs: Ran;
   let esm: Ran;
   let cjsExpress4: Ran;
-  let typecheck: { nodenext: Ran; bundler: Ran; typeError: Ran };
+  let typecheck: { nodenext: Ran; bundler: Ran; typeError: Ran; untyped: Ran };
   let publint: Ran;
   let attw: Ran;
   let quickstart: Awaited<ReturnType<typeof signInAndOut>> & { output: string };
@@ -145,6 +145,10 @@ describe('the packed tarball, installed into a scratch project', function () {
     await mkdir(app4, { recursive: true });
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true, type: 'module' }));
     await writeFile(join(app4, 'package.json'), JSON.stringify({ name: 'scratch-app-express4', private: true }));
+    // A project with passport but no @types/passport, beside the others so it cannot find theirs.
+    const untyped = join(work, 'untyped');
+    await mkdir(untyped);
+    await writeFile(join(untyped, 'package.json'), JSON.stringify({ name: 'scratch-untyped', private: true, type: 'module' }));
     const copies: Array<[string, string]> = [
       ['sign-in-app.cjs', join(app, 'sign-in-app.cjs')],
       ['sign-in.cjs', join(app, 'sign-in.cjs')],
@@ -157,6 +161,8 @@ describe('the packed tarball, installed into a scratch project', function () {
       ['types/tsconfig.nodenext.json', join(app, 'tsconfig.nodenext.json')],
       ['types/tsconfig.bundler.json', join(app, 'tsconfig.bundler.json')],
       ['types/tsconfig.type-error.json', join(app, 'tsconfig.type-error.json')],
+      ['types/untyped-passport.ts.fixture', join(untyped, 'untyped-passport.ts')],
+      ['types/tsconfig.untyped.json', join(untyped, 'tsconfig.untyped.json')],
     ];
     // The Quickstart, pasted into the project as the README says (the TypeScript one is type-checked below).
     await copyFile(join(ROOT, 'examples/quickstart/server.cjs'), join(app, 'server.cjs'));
@@ -175,6 +181,7 @@ describe('the packed tarball, installed into a scratch project', function () {
         '@types/passport',
       ]),
       npmInstall(app4, ['express@4', 'passport@0.6']),
+      npmInstall(untyped, [tarball, 'passport@0.7', 'typescript@5.9', '@types/node@20']),
     ]);
 
     [cjs, esm, cjsExpress4, typecheck, publint, attw, quickstart] = await Promise.all([
@@ -185,7 +192,8 @@ describe('the packed tarball, installed into a scratch project', function () {
         run(bin(app, 'tsc'), ['-p', 'tsconfig.nodenext.json'], app),
         run(bin(app, 'tsc'), ['-p', 'tsconfig.bundler.json'], app),
         run(bin(app, 'tsc'), ['-p', 'tsconfig.type-error.json'], app),
-      ]).then(([nodenext, bundler, typeError]) => ({ nodenext, bundler, typeError })),
+        run(bin(untyped, 'tsc'), ['-p', 'tsconfig.untyped.json'], untyped),
+      ]).then(([nodenext, bundler, typeError, untypedCheck]) => ({ nodenext, bundler, typeError, untyped: untypedCheck })),
       run(bin(ROOT, 'publint'), ['--strict', tarball], ROOT),
       run(bin(ROOT, 'attw'), [tarball, '--format', 'ascii'], ROOT),
       runQuickstart(app),
@@ -296,13 +304,23 @@ describe('the packed tarball, installed into a scratch project', function () {
       expect(code, stdout + stderr).to.equal(0);
     });
 
-    it('rejects a number as callbackURL, and nothing else in that file', () => {
+    it('rejects each misuse in type-error.ts (a number as callbackURL, both or neither credential, lockToIp "yes", an unknown or mistyped returnTo), and nothing else', async () => {
       const { code, stdout } = typecheck.typeError;
       expect(code).to.not.equal(0);
-      const errors = stdout.split('\n').filter((line) => /error TS\d+/.test(line));
-      expect(errors, stdout).to.have.length(1);
-      expect(errors[0]).to.match(/^type-error\.ts\(7,\d+\): error TS2769/);
+      const fixture = await readFile(join(FIXTURES, 'types', 'type-error.ts.fixture'), 'utf8');
+      const marked = fixture
+        .split('\n')
+        .map((line, index) => (line.trimEnd().endsWith('// error') ? index + 1 : 0))
+        .filter((line) => line > 0);
+      const reported = [...new Set([...stdout.matchAll(/^type-error\.ts\((\d+),\d+\): error TS\d+/gm)].map((m) => Number(m[1])))];
+      expect(marked).to.have.length(6);
+      expect(reported, stdout).to.deep.equal(marked);
       expect(stdout).to.include("Type 'number' is not assignable to type 'string'");
+    });
+
+    it('type-checks in a project with passport but without @types/passport, skipLibCheck off', () => {
+      const { code, stdout, stderr } = typecheck.untyped;
+      expect(code, stdout + stderr).to.equal(0);
     });
   });
 });

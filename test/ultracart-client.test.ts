@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { DEFAULT_BASE_URL, UltraCartApiError, UltraCartClient, type UltraCartConnectionOptions } from '../src/index.js';
+import { UltraCartApiError, UltraCartClient, type UltraCartConnectionOptions } from '../src/index.js';
+import { DEFAULT_BASE_URL } from '../src/ultracart/client.js';
 import { startUltraCartEmulator, type UltraCartEmulator } from '../src/testing/index.js';
 
 const REDIRECT_URI = 'https://shop.example.com/auth/ultracart/callback';

@@ -27,6 +27,7 @@ export interface UAuthCreatedSession {
   getSessionUrl: string;
 }
 
+/** Options of {@link uauth}: the connection options of {@link UAuthClient} and the workflow to run. */
 export interface UAuthOptions<Req extends IncomingMessage = IncomingMessage> extends UAuthConnectionOptions {
   /**
    * The workflow to run, a UUID from UltrapassId's portal, or a function choosing one per request.

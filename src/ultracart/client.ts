@@ -79,6 +79,7 @@ export interface UltraCartConnectionSettings {
 /** How to reach UltraCart and which application credential to use. */
 export type UltraCartConnectionOptions = UltraCartCredential & UltraCartConnectionSettings;
 
+/** What `PUT /sso/authorize` answered: where to send the browser, and until when. */
 export interface AuthorizeResponse {
   /** Where UltraCart wants the browser to go. Not yet checked against any redirect policy. */
   loginUrl: string;
@@ -86,6 +87,7 @@ export interface AuthorizeResponse {
   expiresAt: Date | null;
 }
 
+/** What `PUT /sso/token` answered: the user's simple key, its expiry and the IP UltraCart saw. */
 export interface TokenResponse {
   /** The user's simple key: it acts as that UltraCart user. */
   simpleKey: string;

@@ -37,4 +37,5 @@ export const FailureMessages = {
   notAllowed: 'This UltraCart account is not allowed to sign in here.',
 } as const;
 
+/** Why the strategy failed a callback: a key of {@link FailureMessages}, also given as `reason` in the failure. */
 export type FailureReason = keyof typeof FailureMessages;

@@ -14,8 +14,15 @@ export interface UltraCartToken {
   ipAddress: string | null;
 }
 
+/** The callback a callback-style verify calls: `done(err)`, `done(null, user, info?)`, or `done(null, false, { message })` to refuse. */
 export type VerifyDone = (err: unknown, user?: unknown, info?: object) => void;
 
+/**
+ * Decides who signs in. Either style works, decided by what it returns rather than by how many
+ * parameters it declares: return a promise (of the user, or `false` to refuse), or return nothing
+ * and call `done`. A returned value that is not a promise is not taken as the answer; the strategy
+ * waits for `done`, up to `verifyTimeoutMs`.
+ */
 export type VerifyFunction = (
   simpleKey: string,
   token: UltraCartToken,
@@ -23,6 +30,7 @@ export type VerifyFunction = (
   done: VerifyDone,
 ) => void | Promise<unknown>;
 
+/** A {@link VerifyFunction} that takes the request first (`passReqToCallback: true`). */
 export type VerifyFunctionWithRequest = (
   req: IncomingMessage,
   simpleKey: string,
@@ -86,12 +94,11 @@ export type StrategyOptions = BaseStrategyOptions & UltraCartCredential & { pass
 export type StrategyOptionsWithRequest = BaseStrategyOptions & UltraCartCredential & { passReqToCallback: true };
 
 /**
- * Options passed per route. Declare the object with this type: @types/passport's own options type
- * does not know `returnTo`, so an inline literal would not type-check.
+ * Options passed per route. With @types/passport installed they can be written inline (the package
+ * adds `returnTo` to Passport's own options type); this type also works without @types/passport.
  *
  * @example
- * const options: UltraCartAuthenticateOptions = { returnTo: '/orders' };
- * app.get('/auth/ultracart', passport.authenticate('ultracart', options));
+ * app.get('/auth/ultracart', passport.authenticate('ultracart', { returnTo: '/orders' }));
  */
 export interface UltraCartAuthenticateOptions {
   /** A same-origin path to come back to; anything else is ignored. Returned as `req.authInfo.returnTo`. */

@@ -24,4 +24,5 @@ export const UltrapassIdFailureMessages = {
   notAllowed: 'This UltrapassId identity is not allowed here.',
 } as const;
 
+/** Why the UltrapassId strategy failed a callback: a key of {@link UltrapassIdFailureMessages}. */
 export type UltrapassIdFailureReason = keyof typeof UltrapassIdFailureMessages;

@@ -7,6 +7,7 @@ import type { UltrapassIdProfile, UltrapassIdTokens } from './profile.js';
 /** UltrapassId's OpenID Connect service, as its documentation names it. */
 export const ULTRAPASSID_DEFAULT_ISSUER = 'https://auth.ultrapassid.com';
 
+/** The callback a callback-style UltrapassId verify calls. */
 export type UltrapassIdVerifyDone = (err: unknown, user?: unknown, info?: object) => void;
 
 /** Called once the ID token is verified: resolve (or call `done` with) the user, or `false` to refuse. */
@@ -16,6 +17,7 @@ export type UltrapassIdVerifyFunction = (
   done: UltrapassIdVerifyDone,
 ) => void | Promise<unknown>;
 
+/** An {@link UltrapassIdVerifyFunction} that takes the request first (`passReqToCallback: true`). */
 export type UltrapassIdVerifyFunctionWithRequest = (
   req: IncomingMessage,
   profile: UltrapassIdProfile,
@@ -68,10 +70,12 @@ export interface UltrapassIdBaseOptions {
   name?: string;
 }
 
+/** Options of an `UltrapassIdStrategy` whose verify does not take the request. */
 export interface UltrapassIdStrategyOptions extends UltrapassIdBaseOptions {
   passReqToCallback?: false;
 }
 
+/** Options of an `UltrapassIdStrategy` whose verify takes the request first. */
 export interface UltrapassIdStrategyOptionsWithRequest extends UltrapassIdBaseOptions {
   passReqToCallback: true;
 }

@@ -4,6 +4,7 @@ import { booleanRule, integerRule, oneOfRule, readOptions, rule, type Fail } fro
 import { sameState } from './state-value.js';
 import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult } from './types.js';
 
+/** Options of {@link CookieStateStore}; `undefined` counts as absent. */
 export interface CookieStateStoreOptions {
   /**
    * Secret(s) for the HMAC that signs the cookie, at least 32 characters each. The first signs;

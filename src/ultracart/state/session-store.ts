@@ -4,6 +4,7 @@ import { integerRule, readOptions, stringRule } from '../../option-schema.js';
 import { sameState } from './state-value.js';
 import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult } from './types.js';
 
+/** Options of {@link SessionStateStore}; `undefined` counts as absent. */
 export interface SessionStateStoreOptions {
   /** The `req.session` property holding the pending sign-ins. Default `ultracart:pending`. */
   key?: string | undefined;

@@ -17,6 +17,7 @@ export interface PendingSignIn {
   nonce?: string;
 }
 
+/** What a {@link StateStore}'s `take` found. */
 export interface TakeResult {
   /** The pending sign-in whose state matched, now removed from the store. */
   pending: PendingSignIn | undefined;
