@@ -9,6 +9,7 @@ import {
   uauth,
   UAuthClient,
   UltraCartStrategy,
+  UltrapassIdStrategy,
   type UAuthSessionRecord,
   type UltraCartAuthInfo,
 } from 'passport-ultracart';
@@ -22,11 +23,20 @@ export interface FastifyExampleConfig {
   sessionKey: Buffer;
   ultracart: { simpleKey: string; baseURL?: string };
   uauth: { organizationKey: string; workflowKey: string; baseURL?: string };
+  /** UltrapassId's OpenID Connect: the registered client and, for the emulator, its issuer. */
+  oidc: { clientId: string; issuer?: string };
 }
 
 export const CALLBACK_PATH = '/auth/ultracart/callback';
 const LOOPBACK = /^(?:localhost|127\.0\.0\.1|\[::1\])$/;
 export const VERIFY_RETURN_PATH = '/verify/return';
+export const OIDC_CALLBACK_PATH = '/verify/oidc/callback';
+
+/** What UltrapassId's OpenID Connect sign-in verified for the signed-in user. */
+interface OidcVerification {
+  subject: string;
+  verifiedAt: string;
+}
 
 /** What the session keeps for a signed-in user. The simple key is in an encrypted, HttpOnly cookie. */
 interface SessionUser {
@@ -41,6 +51,7 @@ declare module '@fastify/secure-session' {
     /** Written by `uauth()` (its default `sessionKey`) when it sends the browser to UltrapassId. */
     uauth: UAuthSessionRecord;
     verification: { workflowKey: string; policyId: string | null };
+    oidcCheck: OidcVerification;
   }
 }
 
@@ -108,6 +119,13 @@ export async function buildFastifyExample(config: FastifyExampleConfig, server?:
     }),
   );
   passport.use('ultracart', strategy as never);
+  passport.use(
+    'ultrapassid',
+    new UltrapassIdStrategy(
+      { clientId: config.oidc.clientId, issuer: config.oidc.issuer, callbackURL: `${config.origin}${OIDC_CALLBACK_PATH}` },
+      async (profile): Promise<OidcVerification> => ({ subject: profile.id, verifiedAt: profile.verifiedAt.toISOString() }),
+    ) as never,
+  );
 
   const uauthConnection = { organizationKey: config.uauth.organizationKey, baseURL: config.uauth.baseURL };
   const startVerification = uauth({ ...uauthConnection, workflowKey: config.uauth.workflowKey });
@@ -132,6 +150,7 @@ export async function buildFastifyExample(config: FastifyExampleConfig, server?:
       homePage({
         user: user ? { name: user.name, login: user.login } : null,
         verifiedWith: verification ? (verification.policyId ?? 'unknown') : null,
+        oidcSubject: request.session.get('oidcCheck')?.subject ?? null,
       }),
     );
   });
@@ -172,6 +191,33 @@ export async function buildFastifyExample(config: FastifyExampleConfig, server?:
     if (origin !== undefined && origin !== config.origin) return reply.code(403).send('Cross-site request refused');
     return runMiddleware(startVerification, request, reply);
   });
+
+  // UltrapassId over OpenID Connect, as passport.authorize(): the identity goes to request.account,
+  // and the UltraCart user stays signed in as they were.
+  const signedInOnly = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.user) return reply.redirect('/', 303);
+  };
+  app.post('/verify/oidc', { preValidation: [signedInOnly, passport.authorize('ultrapassid')] }, async () => {});
+  app.get(
+    OIDC_CALLBACK_PATH,
+    {
+      preValidation: [
+        signedInOnly,
+        passport.authorize('ultrapassid', async (request, reply, err, account, info, status) => {
+          if (err) throw err;
+          if (!account) {
+            const failure = (info ?? {}) as { reason?: string; message?: string };
+            return reply
+              .code(status ?? 401)
+              .type('text/html; charset=utf-8')
+              .send(failurePage(failure.reason ?? null, failure.message ?? 'The verification did not finish.'));
+          }
+          request.session.set('oidcCheck', account as OidcVerification);
+        }),
+      ],
+    },
+    async (_request, reply) => reply.header('Cache-Control', 'no-store').redirect('/', 303),
+  );
 
   app.get(VERIFY_RETURN_PATH, async (request, reply) => {
     const record = request.session.get('uauth');

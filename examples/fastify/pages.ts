@@ -11,18 +11,23 @@ function page(title: string, body: string): string {
 export interface HomeView {
   user: { name: string; login: string } | null;
   verifiedWith: string | null;
+  /** The subject UltrapassId's OpenID Connect sign-in verified. */
+  oidcSubject?: string | null;
 }
 
-export function homePage({ user, verifiedWith }: HomeView): string {
+export function homePage({ user, verifiedWith, oidcSubject }: HomeView): string {
   if (!user) {
     return page('Sign in', '<h1>Not signed in</h1><p><a id="sign-in" href="/login">Sign in with UltraCart</a></p>');
   }
   const verified = verifiedWith
     ? `<p id="verified">Identity verified (policy ${escapeHtml(verifiedWith)}).</p>`
     : '<form method="post" action="/verify"><button id="verify">Verify my identity with UltrapassId</button></form>';
+  const oidc = oidcSubject
+    ? `<p id="oidc-verified">Verified with UltrapassId (OpenID Connect) as ${escapeHtml(oidcSubject)}.</p>`
+    : '<form method="post" action="/verify/oidc"><button id="verify-oidc">Verify with UltrapassId (OpenID Connect)</button></form>';
   return page(
     'Signed in',
-    `<h1 id="signed-in-as">Signed in as ${escapeHtml(user.name)} (${escapeHtml(user.login)})</h1>${verified}` +
+    `<h1 id="signed-in-as">Signed in as ${escapeHtml(user.name)} (${escapeHtml(user.login)})</h1>${verified}${oidc}` +
       '<form method="post" action="/logout"><button id="sign-out">Sign out</button></form>',
   );
 }

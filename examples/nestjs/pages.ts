@@ -1,4 +1,4 @@
-/** The few pages of the NestJS example: plain HTML, every value escaped. */
+/** The few pages of the Fastify example: plain HTML, every value escaped. */
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -11,7 +11,7 @@ function page(title: string, body: string): string {
 export interface HomeView {
   user: { name: string; login: string } | null;
   verifiedWith: string | null;
-  /** The subject UltrapassId's OpenID Connect sign-in verified (NestJS example only). */
+  /** The subject UltrapassId's OpenID Connect sign-in verified. */
   oidcSubject?: string | null;
 }
 

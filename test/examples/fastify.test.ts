@@ -15,6 +15,7 @@ describe('examples/fastify: @fastify/passport, @fastify/secure-session and uauth
         sessionKey: Buffer.alloc(32, 3),
         ultracart: { simpleKey: stage.ultracart.appKey, baseURL: stage.ultracart.url },
         uauth: { organizationKey: stage.upid.organizationKey, workflowKey: stage.workflowKey, baseURL: stage.upid.url },
+        oidc: { clientId: stage.oidc.clientId, issuer: stage.oidc.issuer },
       },
       stage.server,
     );
@@ -41,6 +42,33 @@ describe('examples/fastify: @fastify/passport, @fastify/secure-session and uauth
     expect(out.status).to.equal(303);
     expect(await (await browser.get('/')).text()).to.include('Not signed in');
     expect(stage.ultracart.count('revoke')).to.equal(1);
+  });
+
+  it('verifies a signed-in user with UltrapassIdStrategy (OpenID Connect) through passport.authorize()', async () => {
+    const browser = new Browser(stage.origin);
+    await signInThrough(stage, browser);
+    const start = await browser.post('/verify/oidc', {});
+    expect(start.status).to.equal(302);
+    const authorize = new URL(start.headers.get('location')!);
+    expect(authorize.origin).to.equal(stage.oidc.origin);
+    const back = new URL((await stage.oidc.approve(authorize.href, 'person-grace')).url);
+    expect((await browser.arriveFrom(stage.oidc.origin, back.pathname + back.search)).status).to.equal(303);
+    const home = await (await browser.get('/')).text();
+    expect(home).to.include('Signed in as Ada Lovelace (ada)');
+    expect(home).to.include(`Verified with UltrapassId (OpenID Connect) as ${stage.oidc.subjectOf('person-grace')}`);
+  });
+
+  it("keeps UltrapassId's status and reason when the person cancels, and starts nothing for a visitor", async () => {
+    expect((await new Browser(stage.origin).post('/verify/oidc', {})).status).to.equal(303);
+    expect(stage.oidc.count('authorize')).to.equal(0);
+    const browser = new Browser(stage.origin);
+    await signInThrough(stage, browser);
+    const start = await browser.post('/verify/oidc', {});
+    const back = new URL((await stage.oidc.deny(start.headers.get('location')!)).url);
+    const denied = await browser.arriveFrom(stage.oidc.origin, back.pathname + back.search);
+    expect(denied.status).to.be.within(400, 499);
+    expect(await denied.text()).to.include('data-reason="denied"');
+    expect(await (await browser.get('/')).text()).to.include('Signed in as Ada Lovelace (ada)');
   });
 
   it('sets no-store and no-referrer on the redirects that carry a state or code, with one hook as the glue', async () => {
