@@ -1,12 +1,12 @@
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import type session from 'express-session';
-import { ULTRAPASSID_DEFAULT_ISSUER, type UltraCartStrategy } from 'passport-ultracart';
+import { processUsedStates, ULTRAPASSID_DEFAULT_ISSUER, type UltraCartStrategy } from 'passport-ultracart';
 import { canonicalLoopbackHost } from './canonical-host.js';
 import type { AppSettings } from './config.js';
 import type { AppContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
-import { createPassport } from './passport.js';
+import { createPassport, usedStates } from './passport.js';
 import { connectRedis, type Redis } from './redis.js';
 import { requestLog } from './request-log.js';
 import { authRoutes } from './routes/auth.js';
@@ -109,7 +109,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
 
   app.use(pageRoutes(ctx));
   app.use(authRoutes(ctx, passport, strategy, limits.signIn, limits.callback));
-  app.use(verifyRoutes(ctx, limits.verify));
+  app.use(verifyRoutes(ctx, limits.verify, redis ? usedStates(settings, redis) : processUsedStates));
   app.use(oidcVerifyRoutes(ctx, passport, limits.verify));
   app.use(logoutRoutes(ctx, strategy));
   app.use(notFound(ctx));

@@ -79,7 +79,7 @@ function oidcStrategy(settings: AppSettings, redis: Redis | undefined): Ultrapas
  * With Redis, every instance records used states there, so a callback is honoured once whichever
  * instance it reaches; without it, the package's default (this process only) is all there is.
  */
-function usedStates(settings: AppSettings, redis: Redis): UsedStateLedger {
+export function usedStates(settings: AppSettings, redis: Redis): UsedStateLedger {
   return new RedisUsedStateLedger({ client: redis, prefix: `${settings.redis?.prefix ?? ''}used-state:` });
 }
 

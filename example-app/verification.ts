@@ -24,7 +24,8 @@ declare module 'express-session' {
 export const VERIFICATION_TTL_MS = 30 * 60 * 1000;
 
 export type ReturnCheck =
-  { ok: true; sessionId: string; workflowKey: string } | { ok: false; why: 'none-pending' | 'mismatch' | 'expired' };
+  | { ok: true; sessionId: string; workflowKey: string; expiresAt: number }
+  | { ok: false; why: 'none-pending' | 'mismatch' | 'expired' | 'already-used' };
 
 /**
  * Matches the browser's return from UltrapassId against the verification this session started,
@@ -36,7 +37,7 @@ export function takePendingVerification(req: Request, offered: unknown): ReturnC
   if (!record || typeof record.sessionId !== 'string') return { ok: false, why: 'none-pending' };
   if (typeof offered !== 'string' || !sameId(record.sessionId, offered)) return { ok: false, why: 'mismatch' };
   if (typeof record.createdAt !== 'number' || Date.now() - record.createdAt > VERIFICATION_TTL_MS) return { ok: false, why: 'expired' };
-  return { ok: true, sessionId: record.sessionId, workflowKey: record.workflowKey };
+  return { ok: true, sessionId: record.sessionId, workflowKey: record.workflowKey, expiresAt: record.createdAt + VERIFICATION_TTL_MS };
 }
 
 export function readVerification(req: Request): Verification | undefined {

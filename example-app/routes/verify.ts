@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { uauth, UAuthClient } from 'passport-ultracart';
+import { uauth, UAuthClient, type UsedStateLedger } from 'passport-ultracart';
 import { sendPage, type AppContext } from '../context.js';
 import { currentUser } from '../user.js';
 import { readVerification, takePendingVerification, type ReturnCheck } from '../verification.js';
@@ -22,6 +22,11 @@ const REFUSALS: Record<Exclude<ReturnCheck, { ok: true }>['why'] | 'workflow', {
     explanation:
       'The link you followed does not match the verification this browser started. For your safety it was not accepted. Start the verification again from your profile.',
   },
+  'already-used': {
+    title: 'This verification was already used',
+    explanation:
+      'The link you followed was already used to finish this verification, perhaps in another tab. Start the verification again from your profile if you need to.',
+  },
   expired: {
     title: 'This verification took too long',
     explanation: 'The identity verification was started too long ago. Start it again from your profile.',
@@ -38,7 +43,7 @@ const REFUSALS: Record<Exclude<ReturnCheck, { ok: true }>['why'] | 'workflow', {
  * return route that checks the browser came back with the session this browser started, and the
  * result page.
  */
-export function verifyRoutes(ctx: AppContext, verifyLimit: RequestHandler): Router {
+export function verifyRoutes(ctx: AppContext, verifyLimit: RequestHandler, usedReturns: UsedStateLedger): Router {
   const router = Router();
   const { uauth: settings } = ctx.settings;
   const connection = {
@@ -59,6 +64,9 @@ export function verifyRoutes(ctx: AppContext, verifyLimit: RequestHandler): Rout
   router.get(VERIFY_RETURN_PATH, async (req, res) => {
     const check = takePendingVerification(req, req.query.sessionId);
     if (!check.ok) return refuse(ctx, res, check.why);
+    // Each concurrent request holds its own copy of the session, so all of them find the record
+    // pending; the ledger (Redis when configured, so every instance) lets exactly one through.
+    if (!(await usedReturns.claim(`uauth-return:${check.sessionId}`, check.expiresAt))) return refuse(ctx, res, 'already-used');
     const session = await client.getSession(check.sessionId);
     // The workflow read back must be the one we started, not whatever the returned id points at.
     if (session.workflowKey.toLowerCase() !== check.workflowKey.toLowerCase()) return refuse(ctx, res, 'workflow');

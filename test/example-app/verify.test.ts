@@ -67,6 +67,22 @@ describe('example app: verifying identity with UltrapassId', () => {
     });
   });
 
+  describe('when the return link is replayed many times at once', () => {
+    it('accepts exactly one of 50 concurrent replays, asking UltrapassId once', async () => {
+      const back = pathOf(await ex.uauth.complete(await startVerification(browser)));
+      const answers = await Promise.all(Array.from({ length: 50 }, () => browser.get(back)));
+      const accepted = answers.filter((res) => res.status === 303);
+      expect(accepted).to.have.length(1);
+      expect(accepted[0]!.headers.location).to.equal('/verify/result');
+      const refused = answers.filter((res) => res.status === 403).map((res) => problemOf(res.text));
+      expect(refused).to.have.length(49);
+      expect(new Set(refused)).to.satisfy((kinds: Set<string>) =>
+        [...kinds].every((k) => k === 'verification-already-used' || k === 'verification-none-pending'),
+      );
+      expect(ex.uauth.count('getSession')).to.equal(1);
+    });
+  });
+
   describe('when the browser comes back with another session’s id', () => {
     it('answers 403 without asking UltrapassId', async () => {
       await startVerification(browser);
