@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   });
   app.post('/logout', async (req, res, next) => {
     const user = req.user as SignedInUser | undefined;
-    if (user) await strategy.client.revokeSession(user.simpleKey).catch(() => {}); // best effort
+    if (user) await strategy.client.revokeWithRetry(user.simpleKey); // never rejects
     req.logout((err) => (err ? next(err) : res.redirect(303, '/')));
   });
 
