@@ -32,6 +32,25 @@ describe('example app: a sign-in that fails', () => {
       expect(ex.ultracart.count('token')).to.equal(0);
     });
 
+    it('keeps showing the same reason when the failure page is reloaded', async () => {
+      const browser = ex.browser();
+      const res = await browser.get(pathOf(await ex.ultracart.deny(await beginSignIn(browser))));
+      await browser.get(res.headers.location as string).expect(200);
+      const again = await browser.get(res.headers.location as string).expect(200);
+      expect(problemOf(again.text)).to.equal('denied');
+    });
+
+    it('says the link was already used, not to allow cookies, when the callback itself is reloaded', async () => {
+      const browser = ex.browser();
+      const callback = pathOf(await ex.ultracart.deny(await beginSignIn(browser)));
+      await browser.get(callback).expect(302);
+      const reload = await browser.get(callback).expect(302);
+      expect(reload.headers.location).to.equal('/auth/failed?reason=alreadyUsed');
+      const page = await browser.get(reload.headers.location as string).expect(200);
+      expect(problemOf(page.text)).to.equal('alreadyUsed');
+      expect(page.text).to.include('This sign-in link was already used').and.not.include('Allow cookies');
+    });
+
     it('shows the generic page for a reason it does not know, or none', async () => {
       for (const path of [
         '/auth/failed',
