@@ -1,11 +1,18 @@
 import type { IncomingMessage } from 'node:http';
+import type { UltrapassIdFailureReason } from '../ultrapassid/messages.js';
 import type { FailureReason } from './messages.js';
 import type { UltraCartAuthenticateOptions } from './options.js';
+
+/** The route options a refusal's delivery reads; both strategies' options have them. */
+export type RefusalOptions = Pick<UltraCartAuthenticateOptions, 'failureRedirect' | 'failureMessage' | 'failureFlash'>;
+
+/** A stable reason either strategy fails with. */
+export type RefusalReason = FailureReason | UltrapassIdFailureReason;
 
 /** What the strategy fails with: the person's message and the stable reason behind it. */
 export interface Refusal {
   message: string;
-  reason: FailureReason;
+  reason: RefusalReason;
   [fromVerify: string]: unknown;
 }
 
@@ -27,12 +34,7 @@ export const REASON_PARAM = 'reason';
  * - Otherwise Passport fails as usual, but an earlier message is cleared first (Passport's push
  *   then leaves the latest alone), and a browser with no session gets no message written.
  */
-export function deliverRefusal(
-  req: IncomingMessage,
-  options: UltraCartAuthenticateOptions,
-  refusal: Refusal,
-  hadSession: boolean,
-): RefusalDelivery {
+export function deliverRefusal(req: IncomingMessage, options: RefusalOptions, refusal: Refusal, hadSession: boolean): RefusalDelivery {
   const session = sessionOf(req);
   const wantsMessage = options.failureMessage !== undefined && options.failureMessage !== false;
   const message = typeof options.failureMessage === 'string' ? options.failureMessage : refusal.message;
@@ -59,7 +61,7 @@ export function hasSession(req: IncomingMessage): boolean {
 }
 
 /** `target` with `reason=<reason>` added to its query, before any fragment. */
-export function withReason(target: string, reason: FailureReason): string {
+export function withReason(target: string, reason: RefusalReason): string {
   const hash = target.indexOf('#');
   const base = hash === -1 ? target : target.slice(0, hash);
   const fragment = hash === -1 ? '' : target.slice(hash);

@@ -9,6 +9,7 @@ import { log } from '../log.js';
 import { StrategyBase } from '../passport-base.js';
 import { UsedStatesUnavailableError } from '../state/errors.js';
 import { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from '../state/used-states.js';
+import { deliverRefusal, hasSession, type Refusal } from '../ultracart/refusal.js';
 import { SessionStateStore } from '../ultracart/state/session-store.js';
 import { createState, looksLikeState } from '../ultracart/state/state-value.js';
 import type { PendingSignIn, StateStore } from '../ultracart/state/types.js';
@@ -45,6 +46,12 @@ type Req = IncomingMessage & {
   res?: ServerResponse;
   isAuthenticated?: () => boolean;
 };
+
+/** What a refusal on the callback leg needs to know about the call. */
+interface CallbackCall {
+  options: UltrapassIdAuthenticateOptions;
+  hadSession: boolean;
+}
 
 /** What `req.authInfo` holds after a successful verification. */
 export interface UltrapassIdAuthInfo {
@@ -123,11 +130,14 @@ export class UltrapassIdStrategy extends StrategyBase {
 
   private async route(req: Req, options: UltrapassIdAuthenticateOptions): Promise<void> {
     const input = await readCallbackParams(req);
+    // Asked before the state store takes the pending record out: a refusal keeps its message only in
+    // a session the browser already had, so a flood of bad callbacks creates and grows no session.
+    const call = (): CallbackCall => ({ options, hadSession: hasSession(req) });
     if (!input.ok) {
       protectRedirect(req);
-      return this.refuse(input.reason === 'formTooLarge' ? 'stateMalformed' : 'formUnreadable', 400);
+      return this.refuse(req, call(), input.reason === 'formTooLarge' ? 'stateMalformed' : 'formUnreadable', 400);
     }
-    if (this.isCallback(req, input.params)) return this.finishSignIn(req, input.params, options);
+    if (this.isCallback(req, input.params)) return this.finishSignIn(req, input.params, call());
     return this.startSignIn(req, options);
   }
 
@@ -174,42 +184,43 @@ export class UltrapassIdStrategy extends StrategyBase {
   }
 
   /** Callback leg. The state is checked, and used up, before any other parameter is read. */
-  private async finishSignIn(req: Req, params: Record<string, unknown>, options: UltrapassIdAuthenticateOptions): Promise<void> {
+  private async finishSignIn(req: Req, params: Record<string, unknown>, call: CallbackCall): Promise<void> {
     protectRedirect(req);
+    const { options } = call;
     const stateParam = readParam(params, 'state');
     const offered = stateParam.kind === 'string' && looksLikeState(stateParam.value) ? stateParam.value : undefined;
     // Taken now, whatever follows, so a wrong or replayed state also uses up the real one.
     const { pending, hadPending } = await this.stateStore.take(req, offered);
 
-    if (stateParam.kind === 'not-a-string') return this.refuse('stateMalformed', 400);
-    if (stateParam.kind === 'string' && stateParam.value.length > MAX_PARAM_LENGTH) return this.refuse('stateMalformed', 400);
+    if (stateParam.kind === 'not-a-string') return this.refuse(req, call, 'stateMalformed', 400);
+    if (stateParam.kind === 'string' && stateParam.value.length > MAX_PARAM_LENGTH) return this.refuse(req, call, 'stateMalformed', 400);
     if (!pending) {
       // Back button to the callback after signing in; not under authorize(), whose user is always signed in.
       if (!hadPending && options.assignProperty === undefined && isSignedIn(req)) return this.redirect('/');
-      return this.refuse(hadPending ? 'stateMismatch' : 'noPendingSignIn', 403);
+      return this.refuse(req, call, hadPending ? 'stateMismatch' : 'noPendingSignIn', 403);
     }
-    if (pending.expiresAt <= Date.now()) return this.refuse('expired', 403);
+    if (pending.expiresAt <= Date.now()) return this.refuse(req, call, 'expired', 403);
     const claimed = this.memoryUsedStates?.claimNow(pending.state, pending.expiresAt) ?? (await this.claim(pending));
-    if (!claimed) return this.refuse('alreadyUsed', 403);
+    if (!claimed) return this.refuse(req, call, 'alreadyUsed', 403);
 
     if (hasParam(params, 'error')) {
       const error = readParam(params, 'error');
       const code = error.kind === 'string' && /^[\w.-]{1,64}$/.test(error.value) ? error.value : 'unreadable';
       log.strategy('ultrapassid callback carried error %s', code);
-      return this.refuse(code === 'access_denied' ? 'denied' : 'upstreamRefused', 401);
+      return this.refuse(req, call, code === 'access_denied' ? 'denied' : 'upstreamRefused', 401);
     }
     const code = readParam(params, 'code');
-    if (code.kind === 'absent' || (code.kind === 'string' && code.value === '')) return this.refuse('missingCode', 400);
-    if (code.kind !== 'string' || code.value.length > MAX_PARAM_LENGTH) return this.refuse('malformedCode', 400);
+    if (code.kind === 'absent' || (code.kind === 'string' && code.value === '')) return this.refuse(req, call, 'missingCode', 400);
+    if (code.kind !== 'string' || code.value.length > MAX_PARAM_LENGTH) return this.refuse(req, call, 'malformedCode', 400);
     const iss = readParam(params, 'iss');
-    if (iss.kind === 'not-a-string') return this.refuse('issuerMismatch', 400);
-    if (pending.codeVerifier === undefined || pending.nonce === undefined) return this.refuse('incompletePending', 403);
+    if (iss.kind === 'not-a-string') return this.refuse(req, call, 'issuerMismatch', 400);
+    if (pending.codeVerifier === undefined || pending.nonce === undefined) return this.refuse(req, call, 'incompletePending', 403);
 
     const config = await this.provider.get();
     const issuer = config.serverMetadata().issuer;
     // RFC 9207: an `iss` naming another provider is a mix-up attack; refused before any token call.
     if (iss.kind === 'string' ? iss.value !== issuer : config.serverMetadata().authorization_response_iss_parameter_supported === true) {
-      return this.refuse('issuerMismatch', 403);
+      return this.refuse(req, call, 'issuerMismatch', 403);
     }
 
     const response = new URL(this.options.callbackURL);
@@ -227,14 +238,14 @@ export class UltrapassIdStrategy extends StrategyBase {
         { scope: this.options.scope },
       );
     } catch (err) {
-      return this.refuseGrant(err);
+      return this.refuseGrant(req, call, err);
     }
 
     const claims = grant.claims() as UltrapassIdClaims | undefined;
-    if (!claims || typeof grant.id_token !== 'string') return this.refuse('idTokenRejected', 403);
+    if (!claims || typeof grant.id_token !== 'string') return this.refuse(req, call, 'idTokenRejected', 403);
     if (claims.sub === '' || claims.sub.length > MAX_SUBJECT_LENGTH || /[\u0000-\u001f\u007f]/.test(claims.sub)) {
       log.strategy('ultrapassid ID token refused: unusable sub');
-      return this.refuse('idTokenRejected', 403);
+      return this.refuse(req, call, 'idTokenRejected', 403);
     }
     const profile = toProfile(claims);
     const tokens = toTokens(grant, claims);
@@ -244,7 +255,7 @@ export class UltrapassIdStrategy extends StrategyBase {
         info && typeof (info as { message?: unknown }).message === 'string'
           ? (info as { message: string }).message
           : UltrapassIdFailureMessages.notAllowed;
-      return this.fail({ ...info, message }, 403);
+      return this.refuse(req, call, 'notAllowed', 403, { ...info, message, reason: 'notAllowed' });
     }
     log.strategy('ultrapassid callback leg: verified');
     const authInfo: UltrapassIdAuthInfo = { ...info, verifiedAt: profile.verifiedAt };
@@ -268,12 +279,12 @@ export class UltrapassIdStrategy extends StrategyBase {
   }
 
   /** A failed code exchange: the browser's fault (a fail) or the provider's (an error with its status). */
-  private refuseGrant(err: unknown): void {
+  private refuseGrant(req: Req, call: CallbackCall, err: unknown): void {
     const own = findProviderError(err);
     if (own) throw own;
     if (err instanceof oidc.ResponseBodyError) {
       log.strategy('ultrapassid token endpoint refused the code: %s', safeCode(err.error));
-      if (CODE_REJECTED.has(err.error)) return this.refuse('codeRejected', 401);
+      if (CODE_REJECTED.has(err.error)) return this.refuse(req, call, 'codeRejected', 401);
       throw new UltrapassIdError(
         `UltrapassId token endpoint refused the client: ${safeCode(err.error)} (check clientId and the Portal's Redirect URIs)`,
         {
@@ -295,7 +306,7 @@ export class UltrapassIdStrategy extends StrategyBase {
     if (err instanceof oidc.ClientError) {
       // What the provider returned did not verify: signature, iss, aud, exp, nonce, shape. No one is signed in.
       log.strategy('ultrapassid ID token refused: %s (%s)', err.message, err.code ?? 'no code');
-      return this.refuse('idTokenRejected', 403);
+      return this.refuse(req, call, 'idTokenRejected', 403);
     }
     throw new UltrapassIdError('UltrapassId token exchange failed unexpectedly', {
       code: 'ULTRAPASSID_BAD_RESPONSE',
@@ -310,9 +321,17 @@ export class UltrapassIdStrategy extends StrategyBase {
     return { allowedOrigins: new Set([url.origin]), ...(isLoopback(url) && { plainHttpOrigin: url.origin }) };
   }
 
-  private refuse(reason: UltrapassIdFailureReason, status: number): void {
+  private refuse(
+    req: Req,
+    call: CallbackCall,
+    reason: UltrapassIdFailureReason,
+    status: number,
+    refusal: Refusal = { message: UltrapassIdFailureMessages[reason], reason },
+  ): void {
     log.strategy('ultrapassid callback refused: %s', reason);
-    this.fail({ message: UltrapassIdFailureMessages[reason], reason } as { message: string }, status);
+    const delivery = deliverRefusal(req, call.options, refusal, call.hadSession);
+    if ('redirect' in delivery) return this.redirect(delivery.redirect);
+    this.fail(delivery.fail as { message: string }, status);
   }
 
   private returnToFor(req: Req, options: UltrapassIdAuthenticateOptions): string | undefined {
