@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { UltrapassIdFailureMessages } from 'passport-ultracart';
+import { UltrapassIdFailureMessages, type UltrapassIdFailureReason } from 'passport-ultracart';
 import { sendPage, type AppContext } from '../context.js';
 import type { OidcVerification, PassportInstance } from '../passport.js';
 import { problemPage } from '../views/problem.js';
@@ -16,7 +16,12 @@ declare module 'express-session' {
   }
 }
 
-const KNOWN_MESSAGES = new Set<string>(Object.values(UltrapassIdFailureMessages));
+/** The strategy's own sentence for a `?reason=` it put in the failure redirect; nothing else is shown. */
+function messageFor(reason: unknown): string | undefined {
+  return typeof reason === 'string' && Object.hasOwn(UltrapassIdFailureMessages, reason)
+    ? UltrapassIdFailureMessages[reason as UltrapassIdFailureReason]
+    : undefined;
+}
 
 /**
  * "Verify identity with UltrapassId" over OpenID Connect: `passport.authorize('ultrapassid')`
@@ -31,22 +36,16 @@ export function oidcVerifyRoutes(ctx: AppContext, passport: PassportInstance, ve
   router.get(
     OIDC_CALLBACK_PATH,
     requireUser,
-    passport.authorize('ultrapassid', { failureRedirect: OIDC_FAILURE_PATH, failureMessage: true }),
+    // No failureMessage: the strategy puts the reason in the failure redirect's query, so the page
+    // shows it again on a reload and nothing is written to the session.
+    passport.authorize('ultrapassid', { failureRedirect: OIDC_FAILURE_PATH }),
     (req, res, next) => {
       req.session.oidcVerification = (req as { account?: OidcVerification }).account;
-      delete req.session.messages;
       req.session.save((err) => (err ? next(err) : res.set('Cache-Control', 'no-store').redirect(303, '/profile')));
     },
   );
   router.get(OIDC_FAILURE_PATH, (req, res) => {
-    const messages = req.session.messages;
-    const last = Array.isArray(messages) ? messages[messages.length - 1] : undefined;
-    if (messages !== undefined) delete req.session.messages;
-    // Only the strategy's own sentences are shown; anything else gets the general one.
-    const explanation =
-      typeof last === 'string' && KNOWN_MESSAGES.has(last)
-        ? last
-        : 'The identity verification did not complete. Start it again from your profile.';
+    const explanation = messageFor(req.query.reason) ?? 'The identity verification did not complete. Start it again from your profile.';
     ctx.report('ultrapassid verification refused');
     // 200, as the UltraCart failure page: the page itself is what the browser asked for.
     sendPage(

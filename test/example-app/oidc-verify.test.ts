@@ -44,9 +44,13 @@ describe('Example app: "Verify identity with UltrapassId" over OpenID Connect', 
       await signIn(ex, browser);
       const callback = await ex.oidc.deny(await pressVerify(browser));
       const back = await browser.get(pathOf(callback.url)).expect(302);
-      expect(back.headers.location).to.equal('/verify/oidc/failed');
-      const page = await browser.get('/verify/oidc/failed').expect(200);
+      expect(back.headers.location).to.equal('/verify/oidc/failed?reason=denied');
+      const page = await browser.get('/verify/oidc/failed?reason=denied').expect(200);
       expect(page.text).to.contain(UltrapassIdFailureMessages.denied);
+      const reloaded = await browser.get('/verify/oidc/failed?reason=denied').expect(200);
+      expect(reloaded.text).to.contain(UltrapassIdFailureMessages.denied);
+      const forged = await browser.get('/verify/oidc/failed?reason=__proto__').expect(200);
+      expect(forged.text).to.contain('The identity verification did not complete.');
       expect(textById((await browser.get('/profile')).text, 'profile-login')).to.equal('ada');
     });
 
