@@ -247,7 +247,7 @@ async function verifyWithOidc(run: Run, page: Page): Promise<void> {
 
   await checks.step('"Cancel" on the OpenID Connect page comes back to a page that says so', async () => {
     await page.locator('#cancel').click();
-    await page.waitForURL(`${appOrigin}/verify/oidc/failed`);
+    await page.waitForURL(`${appOrigin}/verify/oidc/failed?reason=denied`);
   });
   checks.equal(
     'the failure page says the verification did not complete',
