@@ -18,6 +18,7 @@ export function pathnameOf(req: Req): string | undefined {
   const target = req.originalUrl ?? req.url ?? '/';
   const end = target.search(/[?#]/);
   const raw = end === -1 ? target : target.slice(0, end);
+  // A plain absolute path is its own pathname; parsing it costs more than the whole check.
   if (PLAIN_PATH.test(raw)) return raw;
   try {
     return new URL(target, 'http://request.invalid').pathname;

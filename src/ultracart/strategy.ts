@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { log } from '../log.js';
+import { pathnameOf, protectRedirect } from '../http/callback-request.js';
 import { PassportUltraCartError } from '../http/errors.js';
 import { StrategyBase } from '../passport-base.js';
 import { checkRedirectTarget, normaliseOrigins, type RedirectPolicy } from '../http/redirect-target.js';
@@ -392,14 +393,6 @@ export class UltraCartStrategy extends StrategyBase {
   }
 }
 
-/** Redirects in this flow carry state or code in a URL: keep them out of caches and Referer headers. */
-function protectRedirect(req: Req): void {
-  const res = req.res;
-  if (!res || res.headersSent) return;
-  res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Referrer-Policy', 'no-referrer');
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
@@ -407,22 +400,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function isSignedIn(req: Req): boolean {
   if (typeof req.isAuthenticated === 'function') return req.isAuthenticated();
   return req.user !== undefined && req.user !== null;
-}
-
-/** A path the URL parser would hand back unchanged: no escapes, dots, backslashes or empty segments. */
-const PLAIN_PATH = /^\/(?:[\w~!$&'()*+,;=:@-]+\/?)*$/;
-
-function pathnameOf(req: Req): string | undefined {
-  const target = req.originalUrl ?? req.url ?? '/';
-  const end = target.search(/[?#]/);
-  const raw = end === -1 ? target : target.slice(0, end);
-  // A plain absolute path is its own pathname; parsing it costs more than the whole check.
-  if (PLAIN_PATH.test(raw)) return raw;
-  try {
-    return new URL(target, 'http://request.invalid').pathname;
-  } catch {
-    return undefined;
-  }
 }
 
 function normaliseIp(ip: string | null): string | null {
