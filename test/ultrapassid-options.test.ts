@@ -55,6 +55,29 @@ describe('UltrapassIdStrategy options', () => {
     });
   });
 
+  describe('when an option is misspelt', () => {
+    for (const [typo, meant] of [
+      ['passReqToCallBack', 'passReqToCallback'],
+      ['clientID', 'clientId'],
+      ['responseMod', 'responseMode'],
+      ['stateTTLMs', 'stateTtlMs'],
+    ] as const) {
+      it(`refuses ${typo}, naming the class and suggesting ${meant}, rather than ignoring it`, () => {
+        expect(build({ [typo]: true } as never)).to.throw(
+          TypeError,
+          new RegExp(`^UltrapassIdStrategy: there is no "${typo}" option \\(did you mean ${meant}\\?\\)`),
+        );
+      });
+    }
+
+    it('refuses a key far from every option, listing the options', () => {
+      expect(build({ colour: 'blue' } as never)).to.throw(
+        TypeError,
+        /there is no "colour" option\. The options are: authorizationEndpoint, callbackURL/,
+      );
+    });
+  });
+
   describe('when the issuer is on this machine', () => {
     for (const issuer of ['http://127.0.0.1:4000', 'http://localhost:4000', 'http://[::1]:4000']) {
       it(`accepts plain http for ${issuer}`, () => {

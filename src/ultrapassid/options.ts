@@ -1,3 +1,4 @@
+import { refuseUnknownOptions } from '../option-schema.js';
 import type { IncomingMessage } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { UsedStateLedger } from '../state/used-states.js';
@@ -137,7 +138,28 @@ export function parseSecureURL(value: unknown, name: string, { allowQuery }: { a
   return url;
 }
 
+/** Every option `UltrapassIdStrategy` reads: any other key is a typo that would silently change nothing. */
+const KNOWN_OPTIONS = [
+  'clientId',
+  'callbackURL',
+  'issuer',
+  'scope',
+  'responseMode',
+  'authorizationEndpoint',
+  'tokenEndpoint',
+  'jwksUri',
+  'timeoutMs',
+  'dispatcher',
+  'stateStore',
+  'usedStates',
+  'stateTtlMs',
+  'returnToParam',
+  'name',
+  'passReqToCallback',
+] as const;
+
 export function parseOptions(options: UltrapassIdBaseOptions): ParsedOptions {
+  refuseUnknownOptions(OWNER, options, KNOWN_OPTIONS);
   const { clientId } = options;
   if (typeof clientId !== 'string' || clientId === '') throw new TypeError(`${OWNER} requires a clientId option (the Portal's ClientId)`);
   if (clientId.length > 256 || CONTROL_OR_SPACE.test(clientId)) {
