@@ -28,7 +28,11 @@ describe('UltrapassIdStrategy options', () => {
       ],
       ['an issuer with userinfo', { issuer: 'https://u:p@auth.example.com' }, /issuer option must not carry userinfo/],
       ['a scope without openid', { scope: 'profile' }, /scope option must be a space-separated list of scopes that includes openid/],
-      ['responseMode fragment', { responseMode: 'fragment' as never }, /'fragment' cannot work in a server-side strategy/],
+      [
+        'responseMode fragment',
+        { responseMode: 'fragment' as never },
+        /responseMode option must not be 'fragment', which cannot work in a server-side strategy/,
+      ],
       ['an unknown responseMode', { responseMode: 'jwt' as never }, /responseMode option must be 'query' or 'form_post'/],
       [
         'only some explicit endpoints',
@@ -42,13 +46,27 @@ describe('UltrapassIdStrategy options', () => {
         { stateStore: { save: async () => undefined } as never },
         /stateStore option must have save\(\) and take\(\)/,
       ],
-      ['a usedStates without claim()', { usedStates: {} as never }, /usedStates option must have a claim\(\) method/],
+      ['a usedStates without claim()', { usedStates: {} as never }, /usedStates option must have claim\(\) methods/],
     ];
     for (const [what, options, message] of cases) {
       it(`throws a TypeError naming the option for ${what}`, () => {
         expect(build(options)).to.throw(TypeError, message);
       });
     }
+
+    it('refuses an unknown option, suggesting the one meant', () => {
+      expect(build({ callbackUrl: 'https://shop.example.com/cb' } as never)).to.throw(
+        TypeError,
+        /UltrapassIdStrategy.*callbackUrl.*callbackURL/,
+      );
+    });
+
+    it('names the class and the option, and what was given, for a value of the wrong type', () => {
+      expect(build({ timeoutMs: '5000' as never })).to.throw(
+        TypeError,
+        /^UltrapassIdStrategy: the timeoutMs option must be an integer from 1 to 120000 \(got /,
+      );
+    });
 
     it('throws without a verify function', () => {
       expect(() => new UltrapassIdStrategy(base, undefined as never)).to.throw(TypeError, /requires a verify function/);

@@ -1,5 +1,14 @@
-import { refuseUnknownOptions } from '../option-schema.js';
 import type { IncomingMessage } from 'node:http';
+import {
+  booleanRule,
+  integerRule,
+  objectWithMethodsRule,
+  optionError,
+  readOptions,
+  rule,
+  stringRule,
+  type Fail,
+} from '../option-schema.js';
 import type { Dispatcher } from 'undici';
 import type { UsedStateLedger } from '../state/used-states.js';
 import type { StateStore } from '../ultracart/state/types.js';
@@ -121,107 +130,88 @@ export function isLoopback(url: URL): boolean {
 }
 
 /** An absolute https URL (http on loopback only), without userinfo or fragment. */
-export function parseSecureURL(value: unknown, name: string, { allowQuery }: { allowQuery: boolean }): URL {
-  if (typeof value !== 'string' || value === '') throw new TypeError(`${OWNER}: the ${name} option must be a non-empty string`);
-  if (CONTROL_OR_SPACE.test(value)) throw new TypeError(`${OWNER}: the ${name} option must not contain whitespace or control characters`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new TypeError(`${OWNER}: the ${name} option must be an absolute URL such as https://auth.ultrapassid.com`);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
-    throw new TypeError(`${OWNER}: the ${name} option must be https (plain http is allowed only on localhost, 127.0.0.1 or [::1])`);
-  }
-  if (url.username || url.password || url.hash) throw new TypeError(`${OWNER}: the ${name} option must not carry userinfo or a fragment`);
-  if (!allowQuery && url.search) throw new TypeError(`${OWNER}: the ${name} option must not carry a query`);
-  return url;
+
+/** A URL the browser or the strategy will be sent to: https (http on loopback), no userinfo or fragment. */
+function secureURLRule<Required extends boolean = false>(allowQuery: boolean, flags: { required?: Required; missing?: string } = {}) {
+  return rule((value: unknown, fail: Fail): URL => {
+    if (typeof value !== 'string' || value === '') fail('be a non-empty string');
+    if (CONTROL_OR_SPACE.test(value)) fail('not contain whitespace or control characters');
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      fail('be an absolute URL such as https://auth.ultrapassid.com');
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+      fail('be https (plain http is allowed only on localhost, 127.0.0.1 or [::1])');
+    }
+    if (url.username || url.password || url.hash) fail('not carry userinfo or a fragment');
+    if (!allowQuery && url.search) fail('not carry a query');
+    return url;
+  }, flags);
 }
 
-/** Every option `UltrapassIdStrategy` reads: any other key is a typo that would silently change nothing. */
-const KNOWN_OPTIONS = [
-  'clientId',
-  'callbackURL',
-  'issuer',
-  'scope',
-  'responseMode',
-  'authorizationEndpoint',
-  'tokenEndpoint',
-  'jwksUri',
-  'timeoutMs',
-  'dispatcher',
-  'stateStore',
-  'usedStates',
-  'stateTtlMs',
-  'returnToParam',
-  'name',
-  'passReqToCallback',
-] as const;
-
-export function parseOptions(options: UltrapassIdBaseOptions): ParsedOptions {
-  refuseUnknownOptions(OWNER, options, KNOWN_OPTIONS);
-  const { clientId } = options;
-  if (typeof clientId !== 'string' || clientId === '') throw new TypeError(`${OWNER} requires a clientId option (the Portal's ClientId)`);
-  if (clientId.length > 256 || CONTROL_OR_SPACE.test(clientId)) {
-    throw new TypeError(`${OWNER}: the clientId option must be at most 256 characters, without whitespace or control characters`);
-  }
-  if (options.callbackURL === undefined) throw new TypeError(`${OWNER} requires a callbackURL option`);
+/** The option schema of `UltrapassIdStrategy`, checked once at construction. */
+const STRATEGY_SCHEMA = {
+  clientId: rule(
+    (value: unknown, fail: Fail) => {
+      if (typeof value !== 'string' || value.length > 256 || CONTROL_OR_SPACE.test(value)) {
+        fail('be a string of at most 256 characters, without whitespace or control characters');
+      }
+      return value;
+    },
+    { required: true, missing: "the Portal's ClientId" },
+  ),
   // openid-client sends the callback URL without its query as redirect_uri, so a query would make
   // the two legs disagree.
-  const callback = parseSecureURL(options.callbackURL, 'callbackURL', { allowQuery: false });
-  const issuer = parseSecureURL(options.issuer ?? ULTRAPASSID_DEFAULT_ISSUER, 'issuer', { allowQuery: false });
+  callbackURL: secureURLRule(false, { required: true }),
+  issuer: secureURLRule(false),
+  scope: rule((value: unknown, fail: Fail) => {
+    if (typeof value !== 'string' || !value.split(' ').includes('openid') || /[^\x21\x23-\x5b\x5d-\x7e ]/.test(value)) {
+      fail('be a space-separated list of scopes that includes openid');
+    }
+    return value;
+  }),
+  responseMode: rule((value: unknown, fail: Fail): UltrapassIdResponseMode => {
+    if (value === 'fragment') {
+      fail(
+        "not be 'fragment', which cannot work in a server-side strategy: the browser never sends a URL fragment to the server. Use 'query' or 'form_post'",
+      );
+    }
+    if (value !== 'query' && value !== 'form_post') fail("be 'query' or 'form_post'");
+    return value;
+  }),
+  authorizationEndpoint: secureURLRule(true),
+  tokenEndpoint: secureURLRule(false),
+  jwksUri: secureURLRule(false),
+  timeoutMs: integerRule(1, 120_000),
+  dispatcher: objectWithMethodsRule<Dispatcher>(['dispatch']),
+  stateStore: objectWithMethodsRule<StateStore>(['save', 'take']),
+  usedStates: objectWithMethodsRule<UsedStateLedger>(['claim']),
+  stateTtlMs: integerRule(1000, MAX_STATE_TTL_MS),
+  returnToParam: stringRule({ nonEmpty: true }),
+  name: stringRule({ nonEmpty: true }),
+  passReqToCallback: booleanRule(),
+} as const;
 
-  const scope = options.scope ?? 'openid';
-  if (typeof scope !== 'string' || !scope.split(' ').includes('openid') || /[^\x21\x23-\x5b\x5d-\x7e ]/.test(scope)) {
-    throw new TypeError(`${OWNER}: the scope option must be a space-separated list of scopes that includes openid`);
-  }
-
-  const responseMode = options.responseMode ?? 'query';
-  if ((responseMode as string) === 'fragment') {
-    throw new TypeError(
-      `${OWNER}: responseMode 'fragment' cannot work in a server-side strategy: the browser never sends a URL fragment to the server. Use 'query' or 'form_post'`,
-    );
-  }
-  if (responseMode !== 'query' && responseMode !== 'form_post') {
-    throw new TypeError(`${OWNER}: the responseMode option must be 'query' or 'form_post'`);
-  }
-
-  const given = [options.authorizationEndpoint, options.tokenEndpoint, options.jwksUri].filter((v) => v !== undefined).length;
-  if (given !== 0 && given !== 3) {
-    throw new TypeError(`${OWNER}: give all three of authorizationEndpoint, tokenEndpoint and jwksUri (to skip discovery), or none`);
+export function parseOptions(options: UltrapassIdBaseOptions): ParsedOptions {
+  const read = readOptions(OWNER, options, STRATEGY_SCHEMA);
+  const callback = read.callbackURL;
+  const endpointsGiven = [read.authorizationEndpoint, read.tokenEndpoint, read.jwksUri].filter((v) => v !== undefined).length;
+  if (endpointsGiven !== 0 && endpointsGiven !== 3) {
+    throw optionError(OWNER, 'give all three of authorizationEndpoint, tokenEndpoint and jwksUri (to skip discovery), or none');
   }
   const endpoints =
-    given === 3
-      ? {
-          authorization: parseSecureURL(options.authorizationEndpoint, 'authorizationEndpoint', { allowQuery: true }),
-          token: parseSecureURL(options.tokenEndpoint, 'tokenEndpoint', { allowQuery: false }),
-          jwks: parseSecureURL(options.jwksUri, 'jwksUri', { allowQuery: false }),
-        }
-      : undefined;
-
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) {
-    throw new TypeError(`${OWNER}: the timeoutMs option must be an integer from 1 to 120000`);
-  }
-  const stateTtlMs = options.stateTtlMs ?? MAX_STATE_TTL_MS;
-  if (typeof stateTtlMs !== 'number' || !Number.isInteger(stateTtlMs) || stateTtlMs < 1000 || stateTtlMs > MAX_STATE_TTL_MS) {
-    throw new TypeError(`${OWNER}: the stateTtlMs option must be an integer from 1000 to 600000`);
-  }
-  if (options.returnToParam !== undefined && (typeof options.returnToParam !== 'string' || options.returnToParam === '')) {
-    throw new TypeError(`${OWNER}: the returnToParam option must be a non-empty string`);
-  }
-  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
-    throw new TypeError(`${OWNER}: the name option must be a non-empty string`);
-  }
+    endpointsGiven === 3 ? { authorization: read.authorizationEndpoint!, token: read.tokenEndpoint!, jwks: read.jwksUri! } : undefined;
   return {
-    clientId,
+    clientId: read.clientId,
     callbackURL: callback.href,
     callbackPath: callback.pathname,
-    issuer,
-    scope,
-    responseMode,
+    issuer: read.issuer ?? new URL(ULTRAPASSID_DEFAULT_ISSUER),
+    scope: read.scope ?? 'openid',
+    responseMode: read.responseMode ?? 'query',
     endpoints,
-    timeoutMs,
-    stateTtlMs,
+    timeoutMs: read.timeoutMs ?? 10_000,
+    stateTtlMs: read.stateTtlMs ?? MAX_STATE_TTL_MS,
   };
 }
