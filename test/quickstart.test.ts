@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FailureMessages } from 'passport-ultracart';
 import { startUltraCartEmulator, type UltraCartEmulator } from 'passport-ultracart/testing';
 import { Browser, pathOf } from './support/browser.js';
 import { ROOT, spawnApp, type ExampleAppProcess } from './support/example-app-process.js';
@@ -80,6 +81,20 @@ describe('the Quickstart, run as it is', function () {
         expect(text).to.not.contain('The sign-in did not complete.');
         expect(text).to.contain('<a href="/auth/ultracart">Try again</a>');
         expect(emulator.count('token')).to.equal(0);
+      });
+
+      it('names the reason on its failure page for a browser without a session, and on a reload', async () => {
+        emulator = await startUltraCartEmulator();
+        const browser = await start(script, { ULTRACART_SIMPLE_KEY: emulator.appKey, ULTRACART_BASE_URL: emulator.url });
+        const stranger = await new Browser(browser.origin).get(`/auth/ultracart/callback?code=c&state=${'A'.repeat(43)}`);
+        expect(stranger.headers.get('location')).to.equal('/signin-failed?reason=noPendingSignIn');
+        expect(stranger.headers.getSetCookie()).to.deep.equal([]);
+        for (let load = 0; load < 2; load += 1) {
+          expect(await (await browser.get('/signin-failed?reason=noPendingSignIn')).text()).to.contain(
+            FailureMessages.noPendingSignIn.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+          );
+        }
+        expect(await (await browser.get('/signin-failed?reason=__proto__')).text()).to.contain('The sign-in did not complete.');
       });
     });
   }

@@ -3,7 +3,7 @@ const { randomBytes } = require('node:crypto');
 const express = require('express');
 const session = require('express-session');
 const passport = require('passport');
-const { UltraCartStrategy } = require('passport-ultracart');
+const { FailureMessages, UltraCartStrategy } = require('passport-ultracart');
 const { startUltraCartEmulator } = require('passport-ultracart/testing');
 
 // req.user is { id, name, simpleKey }: the key acts as this UltraCart user.
@@ -62,7 +62,7 @@ async function main() {
   app.get('/auth/ultracart', passport.authenticate('ultracart'));
   app.get(
     '/auth/ultracart/callback', // its own route: a request to this path is always taken for UltraCart's return
-    passport.authenticate('ultracart', { failureRedirect: '/signin-failed', failureMessage: true }),
+    passport.authenticate('ultracart', { failureRedirect: '/signin-failed' }),
     (req, res) => {
       const { expiresAt } = req.authInfo;
       if (expiresAt) req.session.cookie.expires = expiresAt; // the user's key stops working then
@@ -70,7 +70,9 @@ async function main() {
     },
   );
   app.get('/signin-failed', (req, res) => {
-    const why = req.session.messages?.at(-1) ?? 'The sign-in did not complete.';
+    // The strategy puts the reason in the redirect: it survives a reload and needs no session.
+    const reason = String(req.query.reason);
+    const why = Object.hasOwn(FailureMessages, reason) ? FailureMessages[reason] : 'The sign-in did not complete.';
     res.status(401).send(`<p>${escapeHtml(why)}</p><p><a href="/auth/ultracart">Try again</a></p>`);
   });
   app.post('/logout', async (req, res, next) => {

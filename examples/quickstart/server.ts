@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
-import { UltraCartStrategy, type UltraCartAuthInfo } from 'passport-ultracart';
+import { FailureMessages, UltraCartStrategy, type FailureReason, type UltraCartAuthInfo } from 'passport-ultracart';
 import { startUltraCartEmulator } from 'passport-ultracart/testing';
 
 type SignedInUser = { id: string; name: string; simpleKey: string }; // the key acts as this UltraCart user
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   app.get('/auth/ultracart', passport.authenticate('ultracart'));
   app.get(
     '/auth/ultracart/callback', // its own route: a request to this path is always taken for UltraCart's return
-    passport.authenticate('ultracart', { failureRedirect: '/signin-failed', failureMessage: true }),
+    passport.authenticate('ultracart', { failureRedirect: '/signin-failed' }),
     (req, res) => {
       const { expiresAt } = req.authInfo as UltraCartAuthInfo;
       if (expiresAt) req.session.cookie.expires = expiresAt; // the user's key stops working then
@@ -70,7 +70,9 @@ async function main(): Promise<void> {
     },
   );
   app.get('/signin-failed', (req, res) => {
-    const why = (req.session as { messages?: string[] }).messages?.at(-1) ?? 'The sign-in did not complete.';
+    // The strategy puts the reason in the redirect: it survives a reload and needs no session.
+    const reason = String(req.query.reason);
+    const why = Object.hasOwn(FailureMessages, reason) ? FailureMessages[reason as FailureReason] : 'The sign-in did not complete.';
     res.status(401).send(`<p>${escapeHtml(why)}</p><p><a href="/auth/ultracart">Try again</a></p>`);
   });
   app.post('/logout', async (req, res, next) => {
