@@ -159,16 +159,6 @@ export function pickOptions<S extends Schema>(options: object, schema: S): { [K 
   return out as { [K in keyof S]?: unknown };
 }
 
-/**
- * Refuses a key of `options` that is not in `known`, with a "did you mean" for a near miss: for a
- * constructor that checks its options by hand rather than by a schema.
- */
-export function refuseUnknownOptions(owner: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw unknownOption(owner, key, [...known]);
-  }
-}
-
 function unknownOption(owner: string, key: string, known: string[]): TypeError {
   const shown = printable(key);
   const near = closest(key, known);

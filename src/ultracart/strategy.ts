@@ -19,7 +19,7 @@ import {
   STRATEGY_SCHEMA,
   ULTRACART_CONNECTION_SCHEMA,
 } from './option-rules.js';
-import { deliverRefusal, hasSession, type Refusal } from './refusal.js';
+import { deliverRefusal, hasSession, type Refusal } from '../http/refusal.js';
 import {
   type StrategyOptions,
   type StrategyOptionsWithRequest,

@@ -9,7 +9,7 @@ import { log } from '../log.js';
 import { StrategyBase } from '../passport-base.js';
 import { UsedStatesUnavailableError } from '../state/errors.js';
 import { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from '../state/used-states.js';
-import { deliverRefusal, hasSession, type Refusal } from '../ultracart/refusal.js';
+import { deliverRefusal, hasSession, type Refusal } from '../http/refusal.js';
 import { SessionStateStore } from '../ultracart/state/session-store.js';
 import { createState, looksLikeState } from '../ultracart/state/state-value.js';
 import type { PendingSignIn, StateStore } from '../ultracart/state/types.js';
@@ -105,14 +105,9 @@ export class UltrapassIdStrategy extends StrategyBase {
     this.verify = verify;
     this.passReqToCallback = options.passReqToCallback === true;
     this.returnToParam = options.returnToParam;
+    // Both checked by parseOptions: an object with save() and take(), and with claim().
     this.stateStore = options.stateStore ?? new SessionStateStore();
-    if (typeof this.stateStore.save !== 'function' || typeof this.stateStore.take !== 'function') {
-      throw new TypeError('UltrapassIdStrategy: the stateStore option must have save() and take() methods');
-    }
     this.usedStates = options.usedStates ?? processUsedStates;
-    if (!this.usedStates || typeof this.usedStates.claim !== 'function') {
-      throw new TypeError('UltrapassIdStrategy: the usedStates option must have a claim() method');
-    }
     this.memoryUsedStates = this.usedStates instanceof MemoryUsedStateLedger ? this.usedStates : undefined;
     // Discovery waits for the first sign-in: an app must start while its identity provider is down.
     this.provider = new ProviderConfiguration(this.options, options.dispatcher);

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { UltrapassIdFailureReason } from '../ultrapassid/messages.js';
-import type { FailureReason } from './messages.js';
-import type { UltraCartAuthenticateOptions } from './options.js';
+import type { FailureReason } from '../ultracart/messages.js';
+import type { UltraCartAuthenticateOptions } from '../ultracart/options.js';
 
 /** The route options a refusal's delivery reads; both strategies' options have them. */
 export type RefusalOptions = Pick<UltraCartAuthenticateOptions, 'failureRedirect' | 'failureMessage' | 'failureFlash'>;
