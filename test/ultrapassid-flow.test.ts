@@ -130,6 +130,26 @@ describe('UltrapassIdStrategy: a complete OpenID Connect sign-in', () => {
       expect((await browser.get('/me')).body.user.id).to.equal(h.provider.subjectOf('person-ada'));
     });
 
+    it('signs in through a callback verify whose arity hides done: wrapped, rest and default parameters', async () => {
+      type Done = (err: unknown, user?: unknown) => void;
+      // done is called later, as after a database lookup: an arity guess would already have answered.
+      const later = (done: Done, id: string) => setImmediate(() => done(null, { id }));
+      const callbackVerify = (profile: { id: string }, _tokens: unknown, done: Done) => later(done, profile.id);
+      const verifies = [
+        (...args: unknown[]) => (callbackVerify as (...a: unknown[]) => void)(...args),
+        (profile: { id: string }, ...rest: unknown[]) => later(rest[1] as Done, profile.id),
+        (profile: { id: string }, _tokens: unknown = {}, done?: Done) => later(done!, profile.id),
+      ];
+      for (const verify of verifies) {
+        h = await startOidcHarness({ verify: verify as never });
+        const browser = h.browser();
+        await returnToApp(browser, await h.provider.approve(await beginVerification(browser))).expect(302);
+        expect((await browser.get('/me')).body.user.id).to.equal(h.provider.subjectOf('person-ada'));
+        await h.close();
+      }
+      h = await startOidcHarness();
+    });
+
     it('fails with 403 and the verify message when verify refuses', async () => {
       h = await startOidcHarness({ verify: (_p, _t, done) => done(null, false, { message: 'Not on the list.' }) });
       const browser = h.browser();

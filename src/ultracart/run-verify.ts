@@ -13,9 +13,9 @@ export interface VerifyOutcome {
  * sign-in ends with this error (status 500) and the user's simple key is revoked.
  */
 export class VerifyTimeoutError extends PassportUltraCartError<'VERIFY_TIMEOUT'> {
-  constructor(timeoutMs: number) {
+  constructor(timeoutMs: number, strategyName = 'UltraCartStrategy') {
     super(
-      `UltraCartStrategy: the verify function neither returned a promise that settled nor called done within ${timeoutMs} ms ` +
+      `${strategyName}: the verify function neither returned a promise that settled nor called done within ${timeoutMs} ms ` +
         '(a callback-style verify must call done; a promise-style one must return the promise)',
       { code: 'VERIFY_TIMEOUT', status: 500 },
     );
@@ -30,10 +30,14 @@ export class VerifyTimeoutError extends PassportUltraCartError<'VERIFY_TIMEOUT'>
  * so a `done` called before the returned promise settles (as @nestjs/passport's wrapper does)
  * counts, and a later `done`, or a second one, is ignored. No answer within `timeoutMs` is an error.
  */
-export function runVerify(call: (done: VerifyDone) => unknown, timeoutMs: number): Promise<VerifyOutcome> {
+export function runVerify(
+  call: (done: VerifyDone) => unknown,
+  timeoutMs: number,
+  strategyName = 'UltraCartStrategy',
+): Promise<VerifyOutcome> {
   return new Promise<VerifyOutcome>((resolve, reject) => {
     let settled = false;
-    const timer = setTimeout(() => settle(new VerifyTimeoutError(timeoutMs)), timeoutMs);
+    const timer = setTimeout(() => settle(new VerifyTimeoutError(timeoutMs, strategyName)), timeoutMs);
     function settle(err: unknown, outcome?: VerifyOutcome): void {
       if (settled) return;
       settled = true;

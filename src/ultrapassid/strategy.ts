@@ -10,6 +10,8 @@ import { StrategyBase } from '../passport-base.js';
 import { UsedStatesUnavailableError } from '../state/errors.js';
 import { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from '../state/used-states.js';
 import { deliverRefusal, hasSession, type Refusal } from '../http/refusal.js';
+import { DEFAULT_VERIFY_TIMEOUT_MS } from '../ultracart/option-rules.js';
+import { runVerify, type VerifyOutcome } from '../ultracart/run-verify.js';
 import { SessionStateStore } from '../ultracart/state/session-store.js';
 import { createState, looksLikeState } from '../ultracart/state/state-value.js';
 import type { PendingSignIn, StateStore } from '../ultracart/state/types.js';
@@ -23,7 +25,6 @@ import {
   type UltrapassIdAuthenticateOptions,
   type UltrapassIdStrategyOptions,
   type UltrapassIdStrategyOptionsWithRequest,
-  type UltrapassIdVerifyDone,
   type UltrapassIdVerifyFunction,
   type UltrapassIdVerifyFunctionWithRequest,
 } from './options.js';
@@ -341,36 +342,19 @@ export class UltrapassIdStrategy extends StrategyBase {
     return pathnameOf(req) === this.options.callbackPath;
   }
 
-  /** Calls verify in either style: with `done`, or returning a Promise of the user (or false). */
-  private runVerify(
-    req: Req,
-    profile: UltrapassIdProfile,
-    tokens: UltrapassIdTokens,
-  ): Promise<{ user: unknown; info: object | undefined }> {
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const done: UltrapassIdVerifyDone = (err, user, info) => {
-        if (settled) return;
-        settled = true;
-        if (err) reject(err);
-        else resolve({ user, info });
-      };
-      const declaresDone = this.verify.length >= (this.passReqToCallback ? 4 : 3);
-      try {
-        const result = this.passReqToCallback
-          ? (this.verify as UltrapassIdVerifyFunctionWithRequest)(req, profile, tokens, done)
-          : (this.verify as UltrapassIdVerifyFunction)(profile, tokens, done);
-        if (result && typeof (result as Promise<unknown>).then === 'function') {
-          (result as Promise<unknown>).then((user) => {
-            if (!declaresDone) done(null, user);
-          }, done);
-        } else if (!declaresDone) {
-          done(null, result);
-        }
-      } catch (err) {
-        done(err);
-      }
-    });
+  /**
+   * Calls verify in either style, decided by what it returns rather than by its arity (which
+   * wrappers, rest and default parameters change): the same runner as UltraCartStrategy's.
+   */
+  private runVerify(req: Req, profile: UltrapassIdProfile, tokens: UltrapassIdTokens): Promise<VerifyOutcome> {
+    const verify = this.verify;
+    return runVerify(
+      this.passReqToCallback
+        ? (done) => (verify as UltrapassIdVerifyFunctionWithRequest)(req, profile, tokens, done)
+        : (done) => (verify as UltrapassIdVerifyFunction)(profile, tokens, done),
+      DEFAULT_VERIFY_TIMEOUT_MS,
+      'UltrapassIdStrategy',
+    );
   }
 }
 
