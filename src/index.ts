@@ -20,12 +20,12 @@ export type {
   VerifyFunctionWithRequest,
 } from './ultracart/options.js';
 export type { UltraCartUser, UltraCartProfile } from './ultracart/user.js';
-export { SessionStateStore, type SessionStateStoreOptions } from './ultracart/state/session-store.js';
-export { CookieStateStore, type CookieStateStoreOptions } from './ultracart/state/cookie-store.js';
-export type { StateStore, StateCookieSettings, PendingSignIn, TakeResult } from './ultracart/state/types.js';
-export { MemoryUsedStateLedger, processUsedStates, type MemoryUsedStateLedgerOptions, type UsedStateLedger } from './state/used-states.js';
-export { RedisUsedStateLedger, type RedisUsedStateLedgerOptions, type IoRedisLike, type NodeRedisLike } from './state/redis-used-states.js';
-export { UsedStatesUnavailableError } from './state/errors.js';
+export { SessionStateStore, type SessionStateStoreOptions } from './sign-in/pending/session-store.js';
+export { CookieStateStore, type CookieStateStoreOptions } from './sign-in/pending/cookie-store.js';
+export type { StateStore, StateCookieSettings, PendingSignIn, TakeResult } from './sign-in/pending/types.js';
+export { MemoryUsedStateLedger, processUsedStates, type MemoryUsedStateLedgerOptions, type UsedStateLedger } from './sign-in/used-states/ledger.js';
+export { RedisUsedStateLedger, type RedisUsedStateLedgerOptions, type IoRedisLike, type NodeRedisLike } from './sign-in/used-states/redis-ledger.js';
+export { UsedStatesUnavailableError } from './sign-in/used-states/errors.js';
 export { SessionRemovalError, SessionRequiredError } from './errors.js';
 export { PassportUltraCartError, type PassportUltraCartErrorOptions } from './http/errors.js';
 export {

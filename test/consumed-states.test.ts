@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ConsumedStates } from '../src/state/consumed-states.js';
+import { ConsumedStates } from '../src/sign-in/used-states/consumed-states.js';
 
 const MINUTE = 60_000;
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { editDistance } from '../src/option-schema.js';
-import { MemoryUsedStateLedger } from '../src/state/used-states.js';
+import { MemoryUsedStateLedger } from '../src/sign-in/used-states/ledger.js';
 import {
   CookieStateStore,
   SessionStateStore,

@@ -234,7 +234,7 @@ describe('revoking simple keys', () => {
       this.timeout(20_000);
       // A revoke to a port nobody listens on, with the first retry a minute away.
       const script = `
-        import { UltraCartClient } from './src/index.ts';
+        import { UltraCartClient } from './src/index.js';
         const client = new UltraCartClient({ simpleKey: 'app', baseURL: 'http://127.0.0.1:9/rest/v2', timeoutMs: 500, revokeRetry: { firstDelayMs: 60000, withinMs: 120000 } });
         const outcome = await client.revokeWithRetry('user-key');
         console.log(outcome);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MemoryUsedStateLedger, processUsedStates } from '../src/index.js';
-import { processUsedStates as processUsedStatesFromModule } from '../src/state/used-states.js';
+import { processUsedStates as processUsedStatesFromModule } from '../src/sign-in/used-states/ledger.js';
 
 const LATER = Date.now() + 10 * 60_000;
 

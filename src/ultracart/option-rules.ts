@@ -13,10 +13,10 @@ import {
   type OptionValues,
 } from '../option-schema.js';
 import type { Dispatcher } from 'undici';
-import type { UsedStateLedger } from '../state/used-states.js';
+import type { UsedStateLedger } from '../sign-in/used-states/ledger.js';
 import type { UltraCartEndpoint } from './errors.js';
 import type { RevokeRetryOptions } from './revocations.js';
-import type { StateStore } from './state/types.js';
+import type { StateStore } from '../sign-in/pending/types.js';
 
 /** The option schemas of `UltraCartClient` and `UltraCartStrategy`, checked once at construction. */
 

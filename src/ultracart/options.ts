@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { UltraCartConnectionSettings, UltraCartCredential } from './client.js';
-import type { UsedStateLedger } from '../state/used-states.js';
-import type { StateStore } from './state/types.js';
+import type { UsedStateLedger } from '../sign-in/used-states/ledger.js';
+import type { StateStore } from '../sign-in/pending/types.js';
 import type { UltraCartProfile } from './user.js';
 
 /** What the strategy learnt from `PUT /sso/token`, handed to the verify function. */

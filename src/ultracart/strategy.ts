@@ -2,13 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { log } from '../log.js';
 import { pathnameOf, protectRedirect } from '../http/callback-request.js';
 import { PassportUltraCartError } from '../http/errors.js';
-import { StrategyBase } from '../passport-base.js';
+import { StrategyBase } from '../sign-in/passport-base.js';
 import { checkRedirectTarget, normaliseOrigins, type RedirectPolicy } from '../http/redirect-target.js';
 import { hasParam, queryOf, readParam } from '../http/query.js';
 import { safeReturnTo } from '../http/return-to.js';
 import { DEFAULT_BASE_URL, UltraCartClient, type TokenResponse, type UltraCartConnectionOptions } from './client.js';
 import { UltraCartApiError } from './errors.js';
-import { SignInDiagnostics } from './diagnose.js';
+import { SignInDiagnostics } from '../sign-in/diagnose.js';
 import { FailureMessages, type FailureReason } from './messages.js';
 import { pickOptions, readOptions } from '../option-schema.js';
 import {
@@ -19,7 +19,7 @@ import {
   STRATEGY_SCHEMA,
   ULTRACART_CONNECTION_SCHEMA,
 } from './option-rules.js';
-import { deliverRefusal, hasSession, type Refusal } from '../http/refusal.js';
+import { deliverRefusal, hasSession, type Refusal } from '../sign-in/refusal.js';
 import {
   type StrategyOptions,
   type StrategyOptionsWithRequest,
@@ -28,13 +28,13 @@ import {
   type VerifyFunction,
   type VerifyFunctionWithRequest,
 } from './options.js';
-import { UsedStatesUnavailableError } from '../state/errors.js';
-import { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from '../state/used-states.js';
-import { SessionStateStore } from './state/session-store.js';
-import { createState, looksLikeState } from './state/state-value.js';
-import type { PendingSignIn, StateStore } from './state/types.js';
+import { UsedStatesUnavailableError } from '../sign-in/used-states/errors.js';
+import { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from '../sign-in/used-states/ledger.js';
+import { SessionStateStore } from '../sign-in/pending/session-store.js';
+import { createState, looksLikeState } from '../sign-in/pending/state-value.js';
+import type { PendingSignIn, StateStore } from '../sign-in/pending/types.js';
 import { toProfile, type UltraCartProfile } from './user.js';
-import { runVerify, type VerifyOutcome } from './run-verify.js';
+import { runVerify, type VerifyOutcome } from '../sign-in/run-verify.js';
 
 /** Codes and states we issue or accept are far shorter; anything longer is refused unread. */
 const MAX_PARAM_LENGTH = 512;

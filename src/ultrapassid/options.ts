@@ -10,8 +10,8 @@ import {
   type Fail,
 } from '../option-schema.js';
 import type { Dispatcher } from 'undici';
-import type { UsedStateLedger } from '../state/used-states.js';
-import type { StateStore } from '../ultracart/state/types.js';
+import type { UsedStateLedger } from '../sign-in/used-states/ledger.js';
+import type { StateStore } from '../sign-in/pending/types.js';
 import type { UltrapassIdProfile, UltrapassIdTokens } from './profile.js';
 
 /** UltrapassId's OpenID Connect service, as its documentation names it. */

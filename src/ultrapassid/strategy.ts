@@ -6,16 +6,16 @@ import { checkRedirectTarget, type RedirectPolicy } from '../http/redirect-targe
 import { PassportUltraCartError } from '../http/errors.js';
 import { safeReturnTo } from '../http/return-to.js';
 import { log } from '../log.js';
-import { StrategyBase } from '../passport-base.js';
-import { UsedStatesUnavailableError } from '../state/errors.js';
-import { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from '../state/used-states.js';
-import { deliverRefusal, hasSession, type Refusal } from '../http/refusal.js';
+import { StrategyBase } from '../sign-in/passport-base.js';
+import { UsedStatesUnavailableError } from '../sign-in/used-states/errors.js';
+import { MemoryUsedStateLedger, processUsedStates, type UsedStateLedger } from '../sign-in/used-states/ledger.js';
+import { deliverRefusal, hasSession, type Refusal } from '../sign-in/refusal.js';
 import { DEFAULT_VERIFY_TIMEOUT_MS } from '../ultracart/option-rules.js';
-import { runVerify, type VerifyOutcome } from '../ultracart/run-verify.js';
-import { SessionStateStore } from '../ultracart/state/session-store.js';
-import { createState, looksLikeState } from '../ultracart/state/state-value.js';
-import type { PendingSignIn, StateStore } from '../ultracart/state/types.js';
-import { readCallbackParams } from './callback-params.js';
+import { runVerify, type VerifyOutcome } from '../sign-in/run-verify.js';
+import { SessionStateStore } from '../sign-in/pending/session-store.js';
+import { createState, looksLikeState } from '../sign-in/pending/state-value.js';
+import type { PendingSignIn, StateStore } from '../sign-in/pending/types.js';
+import { readCallbackParams } from '../http/callback-params.js';
 import { UltrapassIdError } from './errors.js';
 import { UltrapassIdFailureMessages, type UltrapassIdFailureReason } from './messages.js';
 import {

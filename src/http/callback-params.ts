@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { queryOf } from '../http/query.js';
+import { queryOf } from './query.js';
 
 /** A form_post answer holds a code, a state and perhaps an issuer and a session state: a few hundred bytes. */
 const MAX_FORM_BYTES = 16 * 1024;

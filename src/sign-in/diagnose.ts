@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { log } from '../log.js';
-import { ConsumedStates } from '../state/consumed-states.js';
-import type { FailureReason } from './messages.js';
-import type { StateCookieSettings } from './state/types.js';
+import { ConsumedStates } from './used-states/consumed-states.js';
+import type { FailureReason } from '../ultracart/messages.js';
+import type { StateCookieSettings } from './pending/types.js';
 
 /** How long a finished sign-in is remembered, so a reload of its callback is recognised. */
 const FINISHED_MEMORY_MS = 60 * 60 * 1000;

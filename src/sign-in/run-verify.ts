@@ -1,6 +1,6 @@
 import { PassportUltraCartError } from '../http/errors.js';
 import { log } from '../log.js';
-import type { VerifyDone } from './options.js';
+import type { VerifyDone } from '../ultracart/options.js';
 
 /** What the verify function decided. */
 export interface VerifyOutcome {

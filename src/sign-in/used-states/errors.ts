@@ -1,4 +1,4 @@
-import { PassportUltraCartError } from '../http/errors.js';
+import { PassportUltraCartError } from '../../http/errors.js';
 
 const DEFAULT_MESSAGE = 'passport-ultracart: the used-state ledger could not be reached, so the sign-in was refused';
 

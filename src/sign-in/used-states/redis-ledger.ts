@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UsedStatesUnavailableError } from './errors.js';
-import type { UsedStateLedger } from './used-states.js';
+import type { UsedStateLedger } from './ledger.js';
 
 /** What the ledger needs of an ioredis client or cluster: its `call`. */
 export interface IoRedisLike {

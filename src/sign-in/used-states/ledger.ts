@@ -1,4 +1,4 @@
-import { integerRule, readOptions } from '../option-schema.js';
+import { integerRule, readOptions } from '../../option-schema.js';
 import { ConsumedStates } from './consumed-states.js';
 
 /**
