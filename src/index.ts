@@ -9,22 +9,39 @@ export {
 } from './ultracart/client.js';
 export { UltraCartApiError, type UltraCartEndpoint, type UltraCartErrorCode } from './ultracart/errors.js';
 export { type Revocations, type RevocationEvent, type RevocationOutcome, type RevokeRetryOptions } from './ultracart/revocations.js';
-export { FailureMessages, type FailureReason } from './ultracart/messages.js';
+export { UltraCartFailureMessages, type UltraCartFailureReason, FailureMessages, type FailureReason } from './ultracart/messages.js';
 export type {
-  StrategyOptions,
-  StrategyOptionsWithRequest,
+  UltraCartBaseStrategyOptions,
+  UltraCartStrategyOptions,
+  UltraCartStrategyOptionsWithRequest,
+  UltraCartVerifyFunction,
+  UltraCartVerifyFunctionWithRequest,
   UltraCartAuthenticateOptions,
   UltraCartToken,
-  VerifyDone,
+  StrategyOptions,
+  StrategyOptionsWithRequest,
   VerifyFunction,
   VerifyFunctionWithRequest,
 } from './ultracart/options.js';
+export type { SignInOptions } from './sign-in/options.js';
+export { VerifyTimeoutError, type VerifyDone } from './sign-in/run-verify.js';
+export { readFailureReason, type SharedFailureReason } from './sign-in/reasons.js';
 export type { UltraCartUser, UltraCartProfile } from './ultracart/user.js';
 export { SessionStateStore, type SessionStateStoreOptions } from './sign-in/pending/session-store.js';
 export { CookieStateStore, type CookieStateStoreOptions } from './sign-in/pending/cookie-store.js';
-export type { StateStore, StateCookieSettings, PendingSignIn, TakeResult } from './sign-in/pending/types.js';
-export { MemoryUsedStateLedger, processUsedStates, type MemoryUsedStateLedgerOptions, type UsedStateLedger } from './sign-in/used-states/ledger.js';
-export { RedisUsedStateLedger, type RedisUsedStateLedgerOptions, type IoRedisLike, type NodeRedisLike } from './sign-in/used-states/redis-ledger.js';
+export type { StateStore, StateCookieSettings, PendingSignIn, TakeResult, TakeScope } from './sign-in/pending/types.js';
+export {
+  MemoryUsedStateLedger,
+  processUsedStates,
+  type MemoryUsedStateLedgerOptions,
+  type UsedStateLedger,
+} from './sign-in/used-states/ledger.js';
+export {
+  RedisUsedStateLedger,
+  type RedisUsedStateLedgerOptions,
+  type IoRedisLike,
+  type NodeRedisLike,
+} from './sign-in/used-states/redis-ledger.js';
 export { UsedStatesUnavailableError } from './sign-in/used-states/errors.js';
 export { SessionRemovalError, SessionRequiredError } from './errors.js';
 export { PassportUltraCartError, type PassportUltraCartErrorOptions } from './http/errors.js';
@@ -36,6 +53,13 @@ export {
   type UAuthSessionRecord,
   type UAuthCreatedSession,
 } from './uauth/middleware.js';
+export {
+  uauthReturnCheck,
+  UAuthReturnMessages,
+  type UAuthReturn,
+  type UAuthReturnOptions,
+  type UAuthReturnReason,
+} from './uauth/return-check.js';
 export { UAuthClient, type UAuthConnectionOptions, type CreatedSession, type CachedWorkflowSession } from './uauth/client.js';
 export { UAuthApiError, type UAuthEndpoint, type UAuthErrorCode } from './uauth/errors.js';
 export { safeReturnTo } from './http/return-to.js';

@@ -62,20 +62,23 @@ describe('Cookie and session traps', () => {
   }
 
   describe('a Secure session cookie on a plain-http request', () => {
-    it('warns once at the authorize leg, and fails the callback saying the cookie needs https', async () => {
+    it('warns once and refuses the sign-in at the authorize leg, without a round trip to UltraCart', async () => {
       const origin = await start({ sessionCookie: { secure: true } });
       const browser = new Browser(origin);
       const begin = await browser.get('/login');
       await browser.get('/login');
-      expect(begin.status).to.equal(302);
+      expect(begin.status).to.equal(500);
+      expect(begin.headers.get('location')).to.equal(null);
       expect(warnings).to.have.length(1);
-      expect(warnings[0]).to.match(/^passport-ultracart: .*Secure.*plain http/);
+      expect(warnings[0]).to.match(/^passport-ultracart: .*Secure.*plain http.*X-Forwarded-Proto/);
+      expect(emulator.count('authorize')).to.equal(0);
+    });
 
-      const callback = await emulator.approve(begin.headers.get('location')!);
-      const res = await browser.get(pathOf(callback));
-      expect(await failure(res)).to.deep.equal({ status: 403, reason: 'secureCookieOnHttp', message: FailureMessages.secureCookieOnHttp });
-      expect(FailureMessages.secureCookieOnHttp).to.match(/https/);
-      expect(emulator.count('token')).to.equal(0);
+    it('names the proxy header that Express did not trust, when one came', async () => {
+      const origin = await start({ sessionCookie: { secure: true } });
+      const begin = await new Browser(origin).get('/login', { 'x-forwarded-proto': 'https' });
+      expect(begin.status).to.equal(500);
+      expect(warnings[0]).to.match(/X-Forwarded-Proto: "https".*trust proxy/);
     });
 
     it('does not warn when the request came over https through a trusted proxy', async () => {

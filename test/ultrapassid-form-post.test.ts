@@ -18,7 +18,7 @@ function readableCookie(header: string): string {
 
 /** The `name=value` pair of the pending-sign-in cookie set by the authorize leg. */
 function pendingCookie(res: request.Response): string {
-  return requireCookiePair(res.headers['set-cookie'], 'ultracart_pending');
+  return requireCookiePair(res.headers['set-cookie'], 'ultrapassid_pending');
 }
 
 describe('UltrapassIdStrategy: pending sign-ins in a cookie, and form_post', () => {
@@ -33,7 +33,7 @@ describe('UltrapassIdStrategy: pending sign-ins in a cookie, and form_post', () 
     it('keeps the PKCE verifier out of what the browser can read, and still finishes the sign-in', async () => {
       const browser = h.browser();
       const res = await browser.get('/login').expect(302);
-      const cookie = setCookie(res, 'ultracart_pending')!;
+      const cookie = setCookie(res, 'ultrapassid_pending')!;
       const state = new URL(res.headers.location as string).searchParams.get('state')!;
       const nonce = new URL(res.headers.location as string).searchParams.get('nonce')!;
       const visible = readableCookie(cookie);
@@ -65,7 +65,7 @@ describe('UltrapassIdStrategy: pending sign-ins in a cookie, and form_post', () 
     it('asks for form_post and sets the pending cookie SameSite=None; Secure, which a cross-site POST carries', async () => {
       const res = await h.browser().get('/login').expect(302);
       expect(new URL(res.headers.location as string).searchParams.get('response_mode')).to.equal('form_post');
-      expect(setCookie(res, 'ultracart_pending')).to.match(/; HttpOnly; SameSite=None; Secure/);
+      expect(setCookie(res, 'ultrapassid_pending')).to.match(/; HttpOnly; SameSite=None; Secure/);
     });
 
     it('signs in from the POSTed form, read by the strategy itself when no body parser ran', async () => {

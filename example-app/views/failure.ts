@@ -46,6 +46,11 @@ const EXPLANATIONS: Record<FailureReason, Explanation> = {
       'Your sign-in was saved, but the site does not read it back from its session. This is a set-up problem of the site, not of your account: please tell its owner.',
   },
   stateMalformed: INCOMPLETE,
+  formUnreadable: INCOMPLETE,
+  startedBeforeUpgrade: {
+    title: 'This sign-in was started before the site was updated',
+    explanation: 'The site was updated while you were signing in, so this sign-in cannot be finished. Please start again.',
+  },
   expired: EXPIRED,
   codeRejected: EXPIRED,
   keyExpired: EXPIRED,

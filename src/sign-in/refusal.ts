@@ -1,26 +1,23 @@
 import type { IncomingMessage } from 'node:http';
-import type { UltrapassIdFailureReason } from '../ultrapassid/messages.js';
-import type { FailureReason } from '../ultracart/messages.js';
-import type { UltraCartAuthenticateOptions } from '../ultracart/options.js';
+import { REASON_PARAM } from './reasons.js';
+import { sessionView } from './session-access.js';
 
-/** The route options a refusal's delivery reads; both strategies' options have them. */
-export type RefusalOptions = Pick<UltraCartAuthenticateOptions, 'failureRedirect' | 'failureMessage' | 'failureFlash'>;
-
-/** A stable reason either strategy fails with. */
-export type RefusalReason = FailureReason | UltrapassIdFailureReason;
+/** The route options a refusal's delivery reads; every strategy's route options have them. */
+export interface RefusalOptions {
+  failureRedirect?: string;
+  failureMessage?: boolean | string;
+  failureFlash?: boolean | string;
+}
 
 /** What the strategy fails with: the person's message and the stable reason behind it. */
 export interface Refusal {
   message: string;
-  reason: RefusalReason;
+  reason: string;
   [fromVerify: string]: unknown;
 }
 
 /** How a refusal leaves the strategy: a redirect it sends itself, or a Passport `fail`. */
 export type RefusalDelivery = { redirect: string } | { fail: object };
-
-/** The query parameter carrying the reason to the failure page. */
-export const REASON_PARAM = 'reason';
 
 /**
  * Decides how a refused callback reaches the browser so that it never creates a session nor
@@ -35,7 +32,7 @@ export const REASON_PARAM = 'reason';
  *   then leaves the latest alone), and a browser with no session gets no message written.
  */
 export function deliverRefusal(req: IncomingMessage, options: RefusalOptions, refusal: Refusal, hadSession: boolean): RefusalDelivery {
-  const session = sessionOf(req);
+  const session = sessionView(req);
   const wantsMessage = options.failureMessage !== undefined && options.failureMessage !== false;
   const message = typeof options.failureMessage === 'string' ? options.failureMessage : refusal.message;
   const keepsMessage = wantsMessage && hadSession && session !== undefined;
@@ -52,57 +49,15 @@ export function deliverRefusal(req: IncomingMessage, options: RefusalOptions, re
   return { fail: refusal };
 }
 
-/**
- * True when the browser came with a session holding anything but its cookie, i.e. one that is
- * stored anyway. Asked before the state store takes the pending sign-in out of it.
- */
-export function hasSession(req: IncomingMessage): boolean {
-  return sessionOf(req)?.holdsData() ?? false;
-}
-
 /** `target` with `reason=<reason>` added to its query, before any fragment. */
-export function withReason(target: string, reason: RefusalReason): string {
+export function withReason(target: string, reason: string): string {
   const hash = target.indexOf('#');
   const base = hash === -1 ? target : target.slice(0, hash);
   const fragment = hash === -1 ? '' : target.slice(hash);
-  return `${base}${base.includes('?') ? '&' : '?'}${REASON_PARAM}=${reason}${fragment}`;
+  return `${base}${base.includes('?') ? '&' : '?'}${REASON_PARAM}=${encodeURIComponent(reason)}${fragment}`;
 }
 
 function withoutMessage(refusal: Refusal): object {
   const { message: _message, ...rest } = refusal;
   return rest;
-}
-
-interface SessionView {
-  /** True when the session holds anything but its cookie: it is (or will be) stored anyway. */
-  holdsData(): boolean;
-  messages(): unknown;
-  setMessages(list: string[]): void;
-}
-
-type GetSetSession = { get(key: string): unknown; set(key: string, value: unknown): void; data?: () => unknown };
-
-/** express-session and cookie-session give a plain object; Fastify's sessions a get/set API. */
-function sessionOf(req: IncomingMessage): SessionView | undefined {
-  const session = (req as { session?: unknown }).session;
-  if (!session || typeof session !== 'object') return undefined;
-  if (typeof (session as GetSetSession).get === 'function' && typeof (session as GetSetSession).set === 'function') {
-    const s = session as GetSetSession;
-    return {
-      holdsData: () => {
-        const data = typeof s.data === 'function' ? s.data() : undefined;
-        return data === undefined || (typeof data === 'object' && data !== null && Object.keys(data).length > 0);
-      },
-      messages: () => s.get('messages'),
-      setMessages: (list) => s.set('messages', list),
-    };
-  }
-  const s = session as Record<string, unknown>;
-  return {
-    holdsData: () => Object.keys(s).some((key) => key !== 'cookie'),
-    messages: () => s.messages,
-    setMessages: (list) => {
-      s.messages = list;
-    },
-  };
 }

@@ -1,6 +1,8 @@
 import { PassportUltraCartError } from '../http/errors.js';
 import { log } from '../log.js';
-import type { VerifyDone } from '../ultracart/options.js';
+
+/** The callback a callback-style verify calls: `done(err)`, `done(null, user, info?)`, or `done(null, false, { message })` to refuse. */
+export type VerifyDone = (err: unknown, user?: unknown, info?: object) => void;
 
 /** What the verify function decided. */
 export interface VerifyOutcome {
@@ -9,11 +11,12 @@ export interface VerifyOutcome {
 }
 
 /**
- * The verify function neither settled the promise it returned nor called `done` in time. The
- * sign-in ends with this error (status 500) and the user's simple key is revoked.
+ * The verify function neither settled the promise it returned nor called `done` within
+ * `verifyTimeoutMs`. The sign-in ends with this error (status 500, code `VERIFY_TIMEOUT`), and a
+ * credential the vendor issued for it (a simple key, an access token) is revoked.
  */
 export class VerifyTimeoutError extends PassportUltraCartError<'VERIFY_TIMEOUT'> {
-  constructor(timeoutMs: number, strategyName = 'UltraCartStrategy') {
+  constructor(timeoutMs: number, strategyName: string) {
     super(
       `${strategyName}: the verify function neither returned a promise that settled nor called done within ${timeoutMs} ms ` +
         '(a callback-style verify must call done; a promise-style one must return the promise)',
@@ -30,11 +33,7 @@ export class VerifyTimeoutError extends PassportUltraCartError<'VERIFY_TIMEOUT'>
  * so a `done` called before the returned promise settles (as @nestjs/passport's wrapper does)
  * counts, and a later `done`, or a second one, is ignored. No answer within `timeoutMs` is an error.
  */
-export function runVerify(
-  call: (done: VerifyDone) => unknown,
-  timeoutMs: number,
-  strategyName = 'UltraCartStrategy',
-): Promise<VerifyOutcome> {
+export function runVerify(call: (done: VerifyDone) => unknown, timeoutMs: number, strategyName: string): Promise<VerifyOutcome> {
   return new Promise<VerifyOutcome>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => settle(new VerifyTimeoutError(timeoutMs, strategyName)), timeoutMs);

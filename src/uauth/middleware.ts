@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { log } from '../log.js';
 import { checkRedirectTarget, normaliseOrigins, type RedirectPolicy } from '../http/redirect-target.js';
 import { pickOptions, readOptions } from '../option-schema.js';
+import { SignInDiagnostics } from '../sign-in/diagnose.js';
+import { sessionCookieSettings } from '../sign-in/session-access.js';
 import { isWorkflowKey, UAuthClient, type UAuthConnectionOptions } from './client.js';
 import { UAUTH_CONNECTION_SCHEMA, UAUTH_MIDDLEWARE_SCHEMA } from './option-rules.js';
 import { UAuthApiError } from './errors.js';
@@ -79,8 +81,17 @@ export function uauth<Req extends IncomingMessage = IncomingMessage>(options: UA
   const redirectPolicy = parseRedirectPolicy(values.allowedRedirectOrigins, client.baseURL);
   const sessionKey = values.sessionKey ?? UAUTH_DEFAULT_SESSION_KEY;
   const onSession = values.onSession as UAuthOptions<Req>['onSession'];
+  const diagnostics = new SignInDiagnostics({ stateTtlMs: 30 * 60 * 1000, vendor: 'UltrapassId' });
 
   async function begin(req: Req, res: ServerResponse): Promise<void> {
+    // A session cookie that can never come back makes every return fail: say so before any call upstream.
+    if (!onSession && diagnostics.atAuthorize(req, sessionCookieSettings(req))) {
+      throw new UAuthApiError(
+        'uauth: the session cookie is Secure but this request is plain http, so the browser never gets it and its return ' +
+          'cannot be matched (see the warning logged)',
+        { code: 'UAUTH_CONFIGURATION', endpoint: 'createSession', status: 500 },
+      );
+    }
     const workflowKey = await chooseWorkflow(req);
     if (!isWorkflowKey(workflowKey)) {
       // Checked here, not left to UltrapassId: a 400 would cost a call and say less.

@@ -1,22 +1,18 @@
 import { baseURLRule, CONNECTION_RULES } from '../http/connection-options.js';
-import { safeReturnTo } from '../http/return-to.js';
 import {
   booleanRule,
-  functionRule,
   integerRule,
   objectWithMethodsRule,
   optionError,
   rule,
   stringArrayRule,
-  stringRule,
   type Fail,
   type OptionValues,
 } from '../option-schema.js';
 import type { Dispatcher } from 'undici';
-import type { UsedStateLedger } from '../sign-in/used-states/ledger.js';
 import type { UltraCartEndpoint } from './errors.js';
 import type { RevokeRetryOptions } from './revocations.js';
-import type { StateStore } from '../sign-in/pending/types.js';
+import { SIGN_IN_SCHEMA } from '../sign-in/option-rules.js';
 
 /** The option schemas of `UltraCartClient` and `UltraCartStrategy`, checked once at construction. */
 
@@ -84,54 +80,12 @@ export function credentialOf(owner: string, values: UltraCartConnectionValues): 
   throw new TypeError(`${owner} requires a simpleKey option (or an accessToken option)`);
 }
 
-export const MAX_STATE_TTL_MS = 10 * 60 * 1000;
-export const DEFAULT_VERIFY_TIMEOUT_MS = 30_000;
 export const DEFAULT_UNKNOWN_EXPIRY_MAX_AGE_MS = 60 * 60 * 1000;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** Sent verbatim as `redirect_uri`, so the string is checked and kept as written. */
-const callbackURLRule = rule(
-  (value: unknown, fail: Fail) => {
-    if (typeof value !== 'string' || value === '') fail('be an absolute https URL');
-    if (value.trim() !== value || /[\u0000-\u001f\u007f]/.test(value)) fail('not contain whitespace or control characters');
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return fail('be an absolute URL such as https://shop.example.com/auth/ultracart/callback');
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-      fail('be https (plain http is allowed only on localhost)');
-    }
-    if (url.username || url.password || url.hash) fail('not carry userinfo or a fragment');
-    return value;
-  },
-  { required: true },
-);
-
-/** A same-origin path the already signed-in user is sent to, or `false` to fail the callback instead. */
-const signedInRedirectRule = rule((value: unknown, fail: Fail): string | false => {
-  if (value === false) return false;
-  const path = safeReturnTo(value);
-  if (path === undefined || path !== value) fail('be false or a same-origin path such as /account (starting with a single /)');
-  return path;
-});
 
 export const STRATEGY_SCHEMA = {
   ...ULTRACART_CONNECTION_SCHEMA,
-  callbackURL: callbackURLRule,
-  passReqToCallback: booleanRule(),
-  name: stringRule({ nonEmpty: true }),
+  ...SIGN_IN_SCHEMA,
   allowedRedirectOrigins: stringArrayRule(),
-  stateStore: objectWithMethodsRule<StateStore>(['save', 'take']),
-  usedStates: objectWithMethodsRule<UsedStateLedger>(['claim']),
-  stateTtlMs: integerRule(1000, MAX_STATE_TTL_MS),
   lockToIp: booleanRule(),
-  returnToParam: stringRule({ nonEmpty: true }),
-  signedInRedirect: signedInRedirectRule,
-  verifyTimeoutMs: integerRule(1, MAX_STATE_TTL_MS),
   unknownExpiryMaxAgeMs: integerRule(1000),
 };
-
-/** The verify function, checked with the options. */
-export const verifyRule = functionRule({ required: true });

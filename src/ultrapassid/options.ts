@@ -1,24 +1,18 @@
 import type { IncomingMessage } from 'node:http';
-import {
-  booleanRule,
-  integerRule,
-  objectWithMethodsRule,
-  optionError,
-  readOptions,
-  rule,
-  stringRule,
-  type Fail,
-} from '../option-schema.js';
 import type { Dispatcher } from 'undici';
-import type { UsedStateLedger } from '../sign-in/used-states/ledger.js';
-import type { StateStore } from '../sign-in/pending/types.js';
+import { isSecureOrLoopback } from '../http/loopback.js';
+import { integerRule, objectWithMethodsRule, optionError, readOptions, rule, type Fail } from '../option-schema.js';
+import { SIGN_IN_SCHEMA, type SignInOptionValues } from '../sign-in/option-rules.js';
+import type { SignInOptions } from '../sign-in/options.js';
+import type { VerifyDone } from '../sign-in/run-verify.js';
+import type { SignInRouteOptions } from '../sign-in/strategy.js';
 import type { UltrapassIdProfile, UltrapassIdTokens } from './profile.js';
 
 /** UltrapassId's OpenID Connect service, as its documentation names it. */
 export const ULTRAPASSID_DEFAULT_ISSUER = 'https://auth.ultrapassid.com';
 
 /** The callback a callback-style UltrapassId verify calls. */
-export type UltrapassIdVerifyDone = (err: unknown, user?: unknown, info?: object) => void;
+export type UltrapassIdVerifyDone = VerifyDone;
 
 /** Called once the ID token is verified: resolve (or call `done` with) the user, or `false` to refuse. */
 export type UltrapassIdVerifyFunction = (
@@ -38,46 +32,32 @@ export type UltrapassIdVerifyFunctionWithRequest = (
 /** How the provider hands the code back. `fragment` is refused: a fragment never reaches a server. */
 export type UltrapassIdResponseMode = 'query' | 'form_post';
 
-export interface UltrapassIdBaseOptions {
+export interface UltrapassIdBaseOptions extends SignInOptions {
   /** The ClientId of the Registered App in the UltraPass Portal. */
-  clientId: string;
+  clientId: string | undefined;
   /**
    * The absolute URL the provider sends the browser back to (`redirect_uri`), registered as a
    * Redirect URI in the Portal. https, except on a loopback host during development. No query.
    */
-  callbackURL: string;
+  callbackURL: string | undefined;
   /**
    * The issuer identifier. Default `https://auth.ultrapassid.com`. Its
    * `/.well-known/openid-configuration` is read on the first sign-in, unless the three endpoint
    * options below are given. Plain http is accepted only for loopback hosts (emulators, tests).
    */
-  issuer?: string;
+  issuer?: string | undefined;
   /** Space-separated scopes; must include `openid`. Default `openid`. */
-  scope?: string;
+  scope?: string | undefined;
   /** `query` (default) or `form_post`. See the docs before choosing `form_post`: it changes which cookies arrive. */
-  responseMode?: UltrapassIdResponseMode;
+  responseMode?: UltrapassIdResponseMode | undefined;
   /** With `tokenEndpoint` and `jwksUri`: use these endpoints and skip discovery. */
-  authorizationEndpoint?: string;
-  tokenEndpoint?: string;
-  jwksUri?: string;
+  authorizationEndpoint?: string | undefined;
+  tokenEndpoint?: string | undefined;
+  jwksUri?: string | undefined;
   /** Total time allowed for each call to the provider (discovery, token, key set). Default 10 000 ms. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** An undici dispatcher for the calls to the provider (proxy, custom pool). Default: the package's shared pool. */
-  dispatcher?: Dispatcher;
-  /** Where pending sign-ins (state, PKCE verifier, nonce) are kept. Default: a `SessionStateStore`. */
-  stateStore?: StateStore;
-  /**
-   * Where used states are recorded, so each is honoured once. Default: the process-wide in-memory
-   * ledger shared by every strategy. Behind a load balancer give every instance one shared ledger
-   * (a `RedisUsedStateLedger`); if it cannot be reached the callback fails with a 503.
-   */
-  usedStates?: UsedStateLedger;
-  /** Longest time between the authorize leg and the callback. Default and maximum 10 minutes. */
-  stateTtlMs?: number;
-  /** A query parameter of the sign-in route whose value, if a safe same-origin path, becomes `returnTo`. Off by default. */
-  returnToParam?: string;
-  /** Register under another name than `ultrapassid`. */
-  name?: string;
+  dispatcher?: Dispatcher | undefined;
 }
 
 /** Options of an `UltrapassIdStrategy` whose verify does not take the request. */
@@ -91,9 +71,7 @@ export interface UltrapassIdStrategyOptionsWithRequest extends UltrapassIdBaseOp
 }
 
 /** Options passed per route, e.g. `passport.authenticate('ultrapassid', { returnTo: '/orders' })`. */
-export interface UltrapassIdAuthenticateOptions {
-  /** A same-origin path to come back to; anything else is ignored. Returned as `req.authInfo.returnTo`. */
-  returnTo?: string;
+export interface UltrapassIdAuthenticateOptions extends SignInRouteOptions {
   session?: boolean;
   successRedirect?: string;
   successReturnToOrRedirect?: string;
@@ -102,34 +80,22 @@ export interface UltrapassIdAuthenticateOptions {
   failWithError?: boolean;
   keepSessionInfo?: boolean;
   authInfo?: boolean;
-  /** Set by `passport.authorize()`. */
-  assignProperty?: string;
 }
 
-/** The options, checked once, in the shape the strategy uses. */
+/** The provider's options, checked once, in the shape the strategy and the provider use. */
 export interface ParsedOptions {
   clientId: string;
-  callbackURL: string;
-  callbackPath: string;
+  /** `callbackURL` as the URL parser writes it: openid-client sends it so on the token call. */
+  redirectURI: string;
   issuer: URL;
   scope: string;
   responseMode: UltrapassIdResponseMode;
   endpoints: { authorization: URL; token: URL; jwks: URL } | undefined;
   timeoutMs: number;
-  stateTtlMs: number;
 }
 
 const OWNER = 'UltrapassIdStrategy';
-export const MAX_STATE_TTL_MS = 10 * 60 * 1000;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f]/;
-
-/** True for the hosts where plain http is tolerated: this machine only. */
-export function isLoopback(url: URL): boolean {
-  return LOOPBACK_HOSTS.has(url.hostname);
-}
-
-/** An absolute https URL (http on loopback only), without userinfo or fragment. */
 
 /** A URL the browser or the strategy will be sent to: https (http on loopback), no userinfo or fragment. */
 function secureURLRule<Required extends boolean = false>(allowQuery: boolean, flags: { required?: Required; missing?: string } = {}) {
@@ -142,7 +108,7 @@ function secureURLRule<Required extends boolean = false>(allowQuery: boolean, fl
     } catch {
       fail('be an absolute URL such as https://auth.ultrapassid.com');
     }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+    if (!isSecureOrLoopback(url)) {
       fail('be https (plain http is allowed only on localhost, 127.0.0.1 or [::1])');
     }
     if (url.username || url.password || url.hash) fail('not carry userinfo or a fragment');
@@ -162,9 +128,7 @@ const STRATEGY_SCHEMA = {
     },
     { required: true, missing: "the Portal's ClientId" },
   ),
-  // openid-client sends the callback URL without its query as redirect_uri, so a query would make
-  // the two legs disagree.
-  callbackURL: secureURLRule(false, { required: true }),
+  ...SIGN_IN_SCHEMA,
   issuer: secureURLRule(false),
   scope: rule((value: unknown, fail: Fail) => {
     if (typeof value !== 'string' || !value.split(' ').includes('openid') || /[^\x21\x23-\x5b\x5d-\x7e ]/.test(value)) {
@@ -186,17 +150,14 @@ const STRATEGY_SCHEMA = {
   jwksUri: secureURLRule(false),
   timeoutMs: integerRule(1, 120_000),
   dispatcher: objectWithMethodsRule<Dispatcher>(['dispatch']),
-  stateStore: objectWithMethodsRule<StateStore>(['save', 'take']),
-  usedStates: objectWithMethodsRule<UsedStateLedger>(['claim']),
-  stateTtlMs: integerRule(1000, MAX_STATE_TTL_MS),
-  returnToParam: stringRule({ nonEmpty: true }),
-  name: stringRule({ nonEmpty: true }),
-  passReqToCallback: booleanRule(),
 } as const;
 
-export function parseOptions(options: UltrapassIdBaseOptions): ParsedOptions {
+export function parseOptions(options: UltrapassIdBaseOptions): { provider: ParsedOptions; signIn: SignInOptionValues } {
   const read = readOptions(OWNER, options, STRATEGY_SCHEMA);
-  const callback = read.callbackURL;
+  const callback = new URL(read.callbackURL);
+  // openid-client sends the callback URL without its query as redirect_uri, so a query would make
+  // the two legs disagree.
+  if (callback.search) throw optionError(OWNER, 'the callbackURL option must not carry a query');
   const endpointsGiven = [read.authorizationEndpoint, read.tokenEndpoint, read.jwksUri].filter((v) => v !== undefined).length;
   if (endpointsGiven !== 0 && endpointsGiven !== 3) {
     throw optionError(OWNER, 'give all three of authorizationEndpoint, tokenEndpoint and jwksUri (to skip discovery), or none');
@@ -204,14 +165,15 @@ export function parseOptions(options: UltrapassIdBaseOptions): ParsedOptions {
   const endpoints =
     endpointsGiven === 3 ? { authorization: read.authorizationEndpoint!, token: read.tokenEndpoint!, jwks: read.jwksUri! } : undefined;
   return {
-    clientId: read.clientId,
-    callbackURL: callback.href,
-    callbackPath: callback.pathname,
-    issuer: read.issuer ?? new URL(ULTRAPASSID_DEFAULT_ISSUER),
-    scope: read.scope ?? 'openid',
-    responseMode: read.responseMode ?? 'query',
-    endpoints,
-    timeoutMs: read.timeoutMs ?? 10_000,
-    stateTtlMs: read.stateTtlMs ?? MAX_STATE_TTL_MS,
+    provider: {
+      clientId: read.clientId,
+      redirectURI: callback.href,
+      issuer: read.issuer ?? new URL(ULTRAPASSID_DEFAULT_ISSUER),
+      scope: read.scope ?? 'openid',
+      responseMode: read.responseMode ?? 'query',
+      endpoints,
+      timeoutMs: read.timeoutMs ?? 10_000,
+    },
+    signIn: read,
   };
 }

@@ -2,7 +2,8 @@ import * as oidc from 'openid-client';
 import type { Dispatcher } from 'undici';
 import { log } from '../log.js';
 import { UltrapassIdError, type UltrapassIdEndpoint } from './errors.js';
-import { isLoopback, type ParsedOptions } from './options.js';
+import { isSecureOrLoopback } from '../http/loopback.js';
+import type { ParsedOptions } from './options.js';
 import { providerFetch } from './provider-fetch.js';
 
 /**
@@ -107,7 +108,7 @@ function checkDiscovered(metadata: oidc.ServerMetadata): void {
       url = undefined;
     }
     if (!url) throw discoveryError(`the discovery document has no usable ${name}`);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+    if (!isSecureOrLoopback(url)) {
       throw discoveryError(`the discovery document's ${name} is not https`);
     }
     if (url.username || url.password) throw discoveryError(`the discovery document's ${name} carries userinfo`);

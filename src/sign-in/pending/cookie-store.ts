@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { booleanRule, integerRule, oneOfRule, readOptions, rule, type Fail } from '../../option-schema.js';
 import { sameState } from './state-value.js';
-import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult } from './types.js';
+import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult, TakeScope } from './types.js';
 
 /** Options of {@link CookieStateStore}; `undefined` counts as absent. */
 export interface CookieStateStoreOptions {
@@ -11,7 +11,11 @@ export interface CookieStateStoreOptions {
    * all verify, so a secret can be rotated by putting the new one first.
    */
   secret: string | string[] | undefined;
-  /** Cookie name. Default `ultracart_pending`. */
+  /**
+   * Cookie name. Default: one cookie per strategy, `<strategy name>_pending` (`ultracart_pending`,
+   * `ultrapassid_pending`). With a name given, the strategies that share this store share the
+   * cookie, and each still sees only its own entries. In production prefer a `__Host-` name.
+   */
   name?: string | undefined;
   /** Send the cookie over https only. Default true; set false only for http on localhost. */
   secure?: boolean | undefined;
@@ -51,12 +55,16 @@ const SCHEMA = {
   sameSite: oneOfRule(['lax', 'none'] as const),
 };
 
+/** Where every strategy kept its pending sign-ins before they were kept per strategy. */
+const LEGACY_NAME = 'ultracart_pending';
 /** Browsers keep about 4 KB per cookie; stay well under it. */
 const MAX_COOKIE_VALUE = 3500;
 const MAX_RETURN_TO_IN_COOKIE = 1024;
 
 interface Entry {
   s: string;
+  /** The strategy that started the sign-in; absent in cookies written before entries were kept per strategy. */
+  t?: string;
   e: number;
   r?: string;
   /** The PKCE verifier, encrypted (AES-256-GCM, bound to the state): the browser must not be able to read it. */
@@ -87,7 +95,7 @@ export class CookieStateStore implements StateStore {
   private readonly secrets: string[];
   /** One AES key per secret, derived once: the first encrypts, all decrypt. */
   private readonly keys: Buffer[];
-  private readonly name: string;
+  private readonly name: string | undefined;
   private readonly attributes: string;
   private readonly maxPending: number;
   private readonly settings: StateCookieSettings;
@@ -96,7 +104,7 @@ export class CookieStateStore implements StateStore {
     const values = readOptions('CookieStateStore', options, SCHEMA);
     this.secrets = values.secret;
     this.keys = this.secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, '', 'passport-ultracart pending verifier', 32)));
-    this.name = values.name ?? 'ultracart_pending';
+    this.name = values.name;
     const path = values.path ?? '/';
     this.maxPending = values.maxPending ?? 5;
     const sameSite = values.sameSite ?? 'lax';
@@ -104,7 +112,8 @@ export class CookieStateStore implements StateStore {
       throw new TypeError('CookieStateStore: sameSite none needs a Secure cookie (browsers drop it otherwise); leave secure unset');
     }
     this.attributes = `; Path=${path}; HttpOnly; SameSite=${sameSite === 'none' ? 'None' : 'Lax'}${values.secure === false ? '' : '; Secure'}`;
-    this.settings = { secure: values.secure !== false, sameSite };
+    // Set by us whatever the app thinks of the request, so a browser really on https gets it back.
+    this.settings = { secure: values.secure !== false, notSetOverHttp: false, sameSite };
   }
 
   cookieSettings(): StateCookieSettings {
@@ -116,34 +125,72 @@ export class CookieStateStore implements StateStore {
   }
 
   async save(req: IncomingMessage, pending: PendingSignIn): Promise<void> {
+    const name = this.cookieName(pending.strategy);
     const now = Date.now();
-    const entries = this.read(req).filter((entry) => entry.e > now);
+    const entries = this.read(req, name).filter((entry) => entry.e > now);
     const returnTo = pending.returnTo !== undefined && pending.returnTo.length <= MAX_RETURN_TO_IN_COOKIE ? pending.returnTo : undefined;
-    entries.push({
+    const mine = entries.filter((entry) => entry.t === pending.strategy);
+    // The oldest of this strategy's entries goes first; other strategies' entries are left alone.
+    const dropped = new Set(mine.slice(0, Math.max(0, mine.length + 1 - this.maxPending)));
+    const kept = entries.filter((entry) => !dropped.has(entry));
+    kept.push({
       s: pending.state,
+      ...(pending.strategy !== undefined && { t: pending.strategy }),
       e: pending.expiresAt,
       ...(returnTo !== undefined && { r: returnTo }),
       ...(pending.codeVerifier !== undefined && { v: this.encrypt(pending.codeVerifier, pending.state) }),
       ...(pending.nonce !== undefined && { n: pending.nonce }),
     });
-    this.write(req, entries.slice(-this.maxPending));
+    this.write(req, name, kept);
   }
 
-  async take(req: IncomingMessage, state: string | undefined): Promise<TakeResult> {
-    const entries = this.read(req);
+  async take(req: IncomingMessage, state: string | undefined, scope?: TakeScope): Promise<TakeResult> {
+    const strategy = scope?.strategy;
+    const name = this.cookieName(strategy);
+    const entries = this.read(req, name);
+    // Entries without an owner were written before pending sign-ins were kept per strategy.
+    const mine = entries.filter((entry) => strategy === undefined || entry.t === strategy || entry.t === undefined);
     let match: Entry | undefined;
-    for (const entry of entries) {
+    for (const entry of mine) {
       if (state !== undefined && sameState(entry.s, state)) match = entry;
     }
-    const rest = match ? entries.filter((entry) => entry !== match) : [];
-    if (entries.length > 0) this.write(req, rest);
-    return { pending: match && this.toPending(match), hadPending: entries.length > 0 };
+    const removed = match || !scope?.keepOthers ? new Set(match ? [match] : mine) : new Set<Entry>();
+    if (removed.size > 0)
+      this.write(
+        req,
+        name,
+        entries.filter((entry) => !removed.has(entry)),
+      );
+    if (!match && state !== undefined && name !== LEGACY_NAME && this.name === undefined) match = this.takeLegacy(req, state);
+    return { pending: match && this.toPending(match), hadPending: mine.length > 0 };
+  }
+
+  /** The cookie a strategy's entries live in: the one named, else one per strategy. */
+  private cookieName(strategy: string | undefined): string {
+    if (this.name !== undefined) return this.name;
+    if (strategy === undefined) return LEGACY_NAME;
+    // A strategy's name may hold characters a cookie name cannot; entries are told apart by owner anyway.
+    return `${strategy.replace(/[^!#$%&'*+\-.^_`|~0-9A-Za-z]/g, '_')}_pending`;
+  }
+
+  /** A sign-in saved before the upgrade in the cookie every strategy shared: handed back without an owner, and removed. */
+  private takeLegacy(req: IncomingMessage, state: string): Entry | undefined {
+    const entries = this.read(req, LEGACY_NAME);
+    const match = entries.find((entry) => entry.t === undefined && sameState(entry.s, state));
+    if (match)
+      this.write(
+        req,
+        LEGACY_NAME,
+        entries.filter((entry) => entry !== match),
+      );
+    return match;
   }
 
   private toPending(entry: Entry): PendingSignIn {
     const codeVerifier = entry.v === undefined ? undefined : this.decrypt(entry.v, entry.s);
     return {
       state: entry.s,
+      ...(entry.t !== undefined && { strategy: entry.t }),
       expiresAt: entry.e,
       ...(entry.r !== undefined && { returnTo: entry.r }),
       ...(codeVerifier !== undefined && { codeVerifier }),
@@ -176,8 +223,8 @@ export class CookieStateStore implements StateStore {
     return undefined;
   }
 
-  private read(req: IncomingMessage): Entry[] {
-    const raw = cookieValue(req.headers.cookie, this.name);
+  private read(req: IncomingMessage, name: string): Entry[] {
+    const raw = cookieValue(req.headers.cookie, name);
     if (!raw) return [];
     const dot = raw.lastIndexOf('.');
     if (dot <= 0) return [];
@@ -196,6 +243,7 @@ export class CookieStateStore implements StateStore {
           !!e &&
           typeof e === 'object' &&
           typeof e.s === 'string' &&
+          (e.t === undefined || typeof e.t === 'string') &&
           typeof e.e === 'number' &&
           (e.r === undefined || typeof e.r === 'string') &&
           (e.v === undefined || typeof e.v === 'string') &&
@@ -206,12 +254,12 @@ export class CookieStateStore implements StateStore {
     }
   }
 
-  private write(req: IncomingMessage, entries: Entry[]): void {
+  private write(req: IncomingMessage, name: string, entries: Entry[]): void {
     const res = (req as WithResponse).res;
     if (!res) throw new Error('CookieStateStore needs Express (req.res) to set its cookie');
     let cookie: string;
     if (entries.length === 0) {
-      cookie = `${this.name}=${this.attributes}; Max-Age=0`;
+      cookie = `${name}=${this.attributes}; Max-Age=0`;
     } else {
       let kept = entries;
       let value = this.serialise(kept);
@@ -220,9 +268,9 @@ export class CookieStateStore implements StateStore {
         value = this.serialise(kept);
       }
       const maxAge = Math.max(1, Math.ceil((Math.max(...kept.map((e) => e.e)) - Date.now()) / 1000));
-      cookie = `${this.name}=${value}${this.attributes}; Max-Age=${maxAge}`;
+      cookie = `${name}=${value}${this.attributes}; Max-Age=${maxAge}`;
     }
-    appendSetCookie(res, this.name, cookie);
+    appendSetCookie(res, name, cookie);
   }
 
   private serialise(entries: Entry[]): string {

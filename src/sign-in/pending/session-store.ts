@@ -1,18 +1,25 @@
 import type { IncomingMessage } from 'node:http';
-import { SessionRemovalError, SessionRequiredError } from '../../errors.js';
+import { SessionRequiredError } from '../../errors.js';
 import { integerRule, readOptions, stringRule } from '../../option-schema.js';
 import { sameState } from './state-value.js';
-import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult } from './types.js';
+import { removeFromSession, sessionCookieSettings } from '../session-access.js';
+import type { PendingSignIn, StateCookieSettings, StateStore, TakeResult, TakeScope } from './types.js';
 
 /** Options of {@link SessionStateStore}; `undefined` counts as absent. */
 export interface SessionStateStoreOptions {
-  /** The `req.session` property holding the pending sign-ins. Default `ultracart:pending`. */
+  /**
+   * The `req.session` property holding the pending sign-ins. Default: one per strategy,
+   * `<strategy name>:pending` (`ultracart:pending`, `ultrapassid:pending`). With a key given, the
+   * strategies that share this store share the property, and each still sees only its own entries.
+   */
   key?: string | undefined;
   /** How many sign-ins one browser may have pending at once (tabs). Default 5, at most 50; the oldest goes first. */
   maxPending?: number | undefined;
 }
 
 const SCHEMA = { key: stringRule({ nonEmpty: true }), maxPending: integerRule(1, 50) };
+/** Where every strategy kept its pending sign-ins before they were kept per strategy. */
+const LEGACY_KEY = 'ultracart:pending';
 
 type WithSession = IncomingMessage & { session?: Record<string, unknown> };
 
@@ -21,12 +28,12 @@ type WithSession = IncomingMessage & { session?: Record<string, unknown> };
  * as a small list so that two tabs can each finish their own sign-in.
  */
 export class SessionStateStore implements StateStore {
-  private readonly key: string;
+  private readonly key: string | undefined;
   private readonly maxPending: number;
 
   constructor(options: SessionStateStoreOptions = {}) {
     const values = readOptions('SessionStateStore', options, SCHEMA);
-    this.key = values.key ?? 'ultracart:pending';
+    this.key = values.key;
     this.maxPending = values.maxPending ?? 5;
   }
 
@@ -36,39 +43,63 @@ export class SessionStateStore implements StateStore {
 
   /** The session cookie's attributes, read from `req.session.cookie` (express-session, `@fastify/session`). */
   cookieSettings(req: IncomingMessage): StateCookieSettings | undefined {
-    const session = (req as WithSession).session;
-    const cookie = session && typeof session === 'object' ? (session as { cookie?: unknown }).cookie : undefined;
-    if (!cookie || typeof cookie !== 'object') return undefined;
-    const { secure, sameSite } = cookie as { secure?: unknown; sameSite?: unknown };
-    // express-session spells Strict `true` as well; 'auto' has become a boolean by the time we look.
-    const same = sameSite === true ? 'strict' : typeof sameSite === 'string' ? sameSite.toLowerCase() : undefined;
-    return {
-      secure: secure === true,
-      sameSite: same === 'strict' || same === 'lax' || same === 'none' ? same : undefined,
-    };
+    return sessionCookieSettings(req);
   }
 
   async save(req: IncomingMessage, pending: PendingSignIn): Promise<void> {
     const session = sessionOf(req);
+    const key = this.keyFor(pending.strategy);
     const now = Date.now();
-    const kept = readList(session[this.key]).filter((entry) => entry.expiresAt > now);
-    kept.push(pending);
-    session[this.key] = kept.slice(-this.maxPending);
+    const list = readList(session[key]).filter((entry) => entry.expiresAt > now);
+    const mine = list.filter((entry) => entry.strategy === pending.strategy);
+    // The oldest of this strategy's entries goes first; other strategies' entries are left alone.
+    const dropped = new Set(mine.slice(0, Math.max(0, mine.length + 1 - this.maxPending)));
+    session[key] = [...list.filter((entry) => !dropped.has(entry)), pending];
   }
 
-  async take(req: IncomingMessage, state: string | undefined): Promise<TakeResult> {
+  async take(req: IncomingMessage, state: string | undefined, scope?: TakeScope): Promise<TakeResult> {
     const session = sessionOf(req);
-    const list = readList(session[this.key]);
+    const strategy = scope?.strategy;
+    const key = this.keyFor(strategy);
+    const list = readList(session[key]);
+    // Entries without an owner were saved before pending sign-ins were kept per strategy.
+    const ours = (entry: PendingSignIn): boolean => strategy === undefined || entry.strategy === strategy || entry.strategy === undefined;
+    const mine = list.filter(ours);
     let match: PendingSignIn | undefined;
     // Every entry is compared, so the time taken does not depend on which one matched.
-    for (const entry of list) {
+    for (const entry of mine) {
       if (state !== undefined && sameState(entry.state, state)) match = entry;
     }
-    const rest = match ? list.filter((entry) => entry !== match) : [];
-    if (rest.length > 0) session[this.key] = rest;
-    else if (list.length > 0 || session[this.key] !== undefined) removeFrom(session, this.key);
-    return { pending: match, hadPending: list.length > 0 };
+    const removed = match || !scope?.keepOthers ? new Set(match ? [match] : mine) : new Set<PendingSignIn>();
+    if (removed.size > 0 || (list.length === 0 && session[key] !== undefined)) this.write(session, key, list, removed);
+    if (!match && state !== undefined && key !== LEGACY_KEY && this.key === undefined) match = takeLegacy(session, state);
+    return { pending: match, hadPending: mine.length > 0 };
   }
+
+  /** The property a strategy's entries live in: the one given, else one per strategy. */
+  private keyFor(strategy: string | undefined): string {
+    return this.key ?? (strategy === undefined ? LEGACY_KEY : `${strategy}:pending`);
+  }
+
+  private write(session: Record<string, unknown>, key: string, list: PendingSignIn[], removed: Set<PendingSignIn>): void {
+    const rest = list.filter((entry) => !removed.has(entry));
+    if (rest.length > 0) session[key] = rest;
+    else removeFromSession(session, key);
+  }
+}
+
+/**
+ * A sign-in saved, before the upgrade, where every strategy kept its entries: handed back without
+ * an owner, so the strategy refuses it with a reason saying so, and removed.
+ */
+function takeLegacy(session: Record<string, unknown>, state: string): PendingSignIn | undefined {
+  const list = readList(session[LEGACY_KEY]);
+  const match = list.find((entry) => entry.strategy === undefined && sameState(entry.state, state));
+  if (!match) return undefined;
+  const rest = list.filter((entry) => entry !== match);
+  if (rest.length > 0) session[LEGACY_KEY] = rest;
+  else removeFromSession(session, LEGACY_KEY);
+  return match;
 }
 
 function sessionOf(req: IncomingMessage): Record<string, unknown> {
@@ -77,26 +108,14 @@ function sessionOf(req: IncomingMessage): Record<string, unknown> {
   return session;
 }
 
-/**
- * Removes `key` from the session and checks that it is gone. Session objects differ: express-session's
- * is a plain object, `@fastify/session` adds `get`/`set`, and `@fastify/secure-session` is a Proxy
- * that reads and writes through `get`/`set` but ignores `delete` (the key would survive, and a wrong
- * state would no longer use up the real one). Assigning `undefined` reaches all of them; whatever
- * is left after that is refused rather than trusted.
- */
-function removeFrom(session: Record<string, unknown>, key: string): void {
-  delete session[key];
-  if (session[key] === undefined) return;
-  const withSetter = session as { set?: unknown };
-  if (typeof withSetter.set === 'function') (withSetter.set as (k: string, v: unknown) => void).call(session, key, undefined);
-  else session[key] = undefined;
-  if (session[key] !== undefined) throw new SessionRemovalError(key);
-}
-
 function readList(value: unknown): PendingSignIn[] {
   if (!Array.isArray(value)) return [];
   return value.filter(
     (entry): entry is PendingSignIn =>
-      !!entry && typeof entry === 'object' && typeof entry.state === 'string' && typeof entry.expiresAt === 'number',
+      !!entry &&
+      typeof entry === 'object' &&
+      typeof entry.state === 'string' &&
+      typeof entry.expiresAt === 'number' &&
+      (entry.strategy === undefined || typeof entry.strategy === 'string'),
   );
 }

@@ -56,15 +56,7 @@ export class MemoryUsedStateLedger implements UsedStateLedger {
   }
 
   claim(state: string, expiresAt: number): Promise<boolean> {
-    return Promise.resolve(this.claimNow(state, expiresAt));
-  }
-
-  /**
-   * {@link claim} without the Promise, for callers on the sign-in path (the strategy) that
-   * should not pay for a round of the microtask queue to ask a Map.
-   */
-  claimNow(state: string, expiresAt: number): boolean {
-    return this.consumed.claim(state, expiresAt);
+    return Promise.resolve(this.consumed.claim(state, expiresAt));
   }
 
   /** How many states are recorded, expired ones not yet pruned included. */
