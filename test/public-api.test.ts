@@ -60,6 +60,23 @@ describe('the public entry point, src/index.ts', function () {
       'UltraCartApiError',
       'UAuthApiError',
       'SessionRequiredError',
+      'UltrapassIdStrategy',
+      'VerifyTimeoutError',
+      'readFailureReason',
+      'UltraCartFailureMessages',
+      'uauthReturnCheck',
     ]);
+  });
+
+  it('keeps the pre-1.0 names working, marked deprecated', () => {
+    const names = exports.map((e) => e.name);
+    expect(names).to.include.members(['FailureMessages', 'FailureReason', 'StrategyOptions', 'VerifyFunction']);
+  });
+
+  it("hides the in-memory ledger's internal shortcut and the test fixtures", async () => {
+    const { MemoryUsedStateLedger } = await import('../src/index.js');
+    expect('claimNow' in new MemoryUsedStateLedger()).to.equal(false);
+    const testing = await import('../src/testing/index.js');
+    expect(Object.keys(testing)).to.not.include('heavyUltraCartUser');
   });
 });

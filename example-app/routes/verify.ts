@@ -1,8 +1,8 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { uauth, UAuthClient, type UsedStateLedger } from 'passport-ultracart';
+import { uauth, UAuthClient, uauthReturnCheck, type UAuthReturnReason, type UsedStateLedger } from 'passport-ultracart';
 import { sendPage, type AppContext } from '../context.js';
 import { currentUser } from '../user.js';
-import { readVerification, takePendingVerification, type ReturnCheck } from '../verification.js';
+import { readVerification, VERIFICATION_TTL_MS } from '../verification.js';
 import { problemPage } from '../views/problem.js';
 import { verifyResultPage } from '../views/verify-result.js';
 import { requireUser } from './guards.js';
@@ -11,7 +11,18 @@ export const VERIFY_PATH = '/verify';
 export const VERIFY_RETURN_PATH = '/verify/return';
 export const VERIFY_RESULT_PATH = '/verify/result';
 
-const REFUSALS: Record<Exclude<ReturnCheck, { ok: true }>['why'] | 'workflow', { title: string; explanation: string }> = {
+type Refusal = 'none-pending' | 'mismatch' | 'already-used' | 'expired' | 'workflow' | 'misconfigured';
+
+/** The package's reasons, grouped into what the person can be told. */
+function refusalFor(reason: UAuthReturnReason): Refusal {
+  if (reason === 'alreadyUsed') return 'already-used';
+  if (reason === 'expired') return 'expired';
+  if (reason === 'stateMismatch' || reason === 'stateMalformed') return 'mismatch';
+  if (reason === 'secureCookieOnHttp' || reason === 'sameSiteStrict' || reason === 'sessionNotRestored') return 'misconfigured';
+  return 'none-pending';
+}
+
+const REFUSALS: Record<Refusal, { title: string; explanation: string }> = {
   'none-pending': {
     title: 'No verification was started here',
     explanation:
@@ -30,6 +41,11 @@ const REFUSALS: Record<Exclude<ReturnCheck, { ok: true }>['why'] | 'workflow', {
   expired: {
     title: 'This verification took too long',
     explanation: 'The identity verification was started too long ago. Start it again from your profile.',
+  },
+  misconfigured: {
+    title: 'This site is not set up correctly',
+    explanation:
+      'The verification could not be matched to this browser because of how this site is set up, not because of anything you did. Please let the site owner know.',
   },
   workflow: {
     title: 'This verification ran a different workflow',
@@ -52,6 +68,9 @@ export function verifyRoutes(ctx: AppContext, verifyLimit: RequestHandler, usedR
     ...(settings.apiKeyHeader !== undefined && { apiKeyHeader: settings.apiKeyHeader }),
   };
   const client = new UAuthClient(connection);
+  // Each concurrent request holds its own copy of the session, so all of them find the record
+  // pending; the ledger (Redis when configured, so every instance) lets exactly one through.
+  const checkReturn = uauthReturnCheck({ usedStates: usedReturns, maxAgeMs: VERIFICATION_TTL_MS });
 
   // CSRF is checked app-wide before this; the rate limit and sign-in check come before any upstream call.
   router.post(
@@ -62,11 +81,8 @@ export function verifyRoutes(ctx: AppContext, verifyLimit: RequestHandler, usedR
   );
 
   router.get(VERIFY_RETURN_PATH, async (req, res) => {
-    const check = takePendingVerification(req, req.query.sessionId);
-    if (!check.ok) return refuse(ctx, res, check.why);
-    // Each concurrent request holds its own copy of the session, so all of them find the record
-    // pending; the ledger (Redis when configured, so every instance) lets exactly one through.
-    if (!(await usedReturns.claim(`uauth-return:${check.sessionId}`, check.expiresAt))) return refuse(ctx, res, 'already-used');
+    const check = await checkReturn(req);
+    if (!check.ok) return refuse(ctx, res, refusalFor(check.reason));
     const session = await client.getSession(check.sessionId);
     // The workflow read back must be the one we started, not whatever the returned id points at.
     if (session.workflowKey.toLowerCase() !== check.workflowKey.toLowerCase()) return refuse(ctx, res, 'workflow');

@@ -84,8 +84,9 @@ export interface SignInInit<Reason extends string> {
  * and `redeem` (what a code is worth), and may override the others.
  */
 export abstract class SignInStrategy<Reason extends string = SharedFailureReason> extends StrategyBase {
+  /** Passport's name for it; pending sign-ins are kept per name. */
   override name: string;
-  /** The `req.session` and cookie namespace of this strategy's pending sign-ins. */
+  /** The class the user called, for messages. */
   private readonly owner: string;
   private readonly callbackURL: string;
   private readonly callbackPath: string;
@@ -103,6 +104,7 @@ export abstract class SignInStrategy<Reason extends string = SharedFailureReason
 
   protected constructor(init: SignInInit<Reason>) {
     super();
+    if (typeof init.verify !== 'function') throw new TypeError(`${init.owner} requires a verify function`);
     const { options } = init;
     this.owner = init.owner;
     this.name = options.name ?? init.defaultName;
@@ -225,7 +227,7 @@ export abstract class SignInStrategy<Reason extends string = SharedFailureReason
       this.refuse(req, options, hadSession, reason, status, refusal);
 
     const admitted = await this.admit(req, params, options);
-    if (typeof admitted === 'string') return admitted === 'signed-in' ? this.redirect(this.signedInRedirect as string) : undefined;
+    if (admitted === 'signed-in') return this.redirect(this.signedInRedirect as string);
     if ('refuse' in admitted) return refuse(admitted.refuse, admitted.status);
     const pending = admitted;
 

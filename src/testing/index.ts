@@ -6,7 +6,6 @@ export {
   type UltraCartEmulatorEndpoint,
   type ExpiryFormat,
 } from './ultracart-emulator.js';
-export { heavyUltraCartUser, type HeavyUserOptions } from './heavy-user.js';
 export {
   startUAuthEmulator,
   DEFAULT_UAUTH_WORKFLOW_KEY,

@@ -17,8 +17,15 @@ import type {
 } from './options.js';
 import { toProfile, type UltraCartProfile } from './user.js';
 
-/** Codes and states we issue or accept are far shorter; anything longer is refused unread. */
-const MAX_PARAM_LENGTH = 512;
+/** What the sign-in core needs to know about this vendor. */
+const ULTRACART = {
+  owner: 'UltraCartStrategy',
+  defaultName: 'ultracart',
+  vendor: 'UltraCart',
+  messages: UltraCartFailureMessages,
+  // Codes and states we issue or accept are far shorter; anything longer is refused unread.
+  maxParamLength: 512,
+};
 
 /** What `req.authInfo` holds after a successful sign-in. */
 export interface UltraCartAuthInfo {
@@ -58,16 +65,7 @@ export class UltraCartStrategy extends SignInStrategy<UltraCartFailureReason> {
   ) {
     const values = readOptions('UltraCartStrategy', options, STRATEGY_SCHEMA);
     credentialOf('UltraCartStrategy', values);
-    if (typeof verify !== 'function') throw new TypeError('UltraCartStrategy requires a verify function');
-    super({
-      owner: 'UltraCartStrategy',
-      defaultName: 'ultracart',
-      options: values,
-      messages: UltraCartFailureMessages,
-      vendor: 'UltraCart',
-      verify,
-      maxParamLength: MAX_PARAM_LENGTH,
-    });
+    super({ ...ULTRACART, options: values, verify });
     // Every option is checked above, so the client, given its own options, has nothing left to refuse.
     this.client = new UltraCartClient(pickOptions(options, ULTRACART_CONNECTION_SCHEMA) as UltraCartConnectionOptions);
     this.lockToIp = values.lockToIp === true;

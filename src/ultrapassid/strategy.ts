@@ -22,8 +22,15 @@ import { toProfile, type UltrapassIdClaims } from './profile.js';
 import { findProviderError, ProviderConfiguration } from './provider.js';
 import { toTokens } from './tokens.js';
 
-/** Codes and states we issue or accept are far shorter; anything longer is refused unread. */
-const MAX_PARAM_LENGTH = 2048;
+/** What the sign-in core needs to know about this vendor. */
+const ULTRAPASSID = {
+  owner: 'UltrapassIdStrategy',
+  defaultName: 'ultrapassid',
+  vendor: 'UltrapassId',
+  messages: UltrapassIdFailureMessages,
+  // Codes and states we issue or accept are far shorter; anything longer is refused unread.
+  maxParamLength: 2048,
+};
 /** OpenID Connect caps `sub` at 255 ASCII characters. */
 const MAX_SUBJECT_LENGTH = 255;
 /** OAuth error codes that mean "this code (or its verifier) is no good", not "we are misconfigured". */
@@ -68,17 +75,8 @@ export class UltrapassIdStrategy extends SignInStrategy<Reason> {
     verify: UltrapassIdVerifyFunction | UltrapassIdVerifyFunctionWithRequest,
   ) {
     if (!options || typeof options !== 'object') throw new TypeError('UltrapassIdStrategy requires an options object');
-    if (typeof verify !== 'function') throw new TypeError('UltrapassIdStrategy requires a verify function');
     const { provider, signIn } = parseOptions(options);
-    super({
-      owner: 'UltrapassIdStrategy',
-      defaultName: 'ultrapassid',
-      options: signIn,
-      messages: UltrapassIdFailureMessages,
-      vendor: 'UltrapassId',
-      verify,
-      maxParamLength: MAX_PARAM_LENGTH,
-    });
+    super({ ...ULTRAPASSID, options: signIn, verify });
     this.options = provider;
     // Discovery waits for the first sign-in: an app must start while its identity provider is down.
     this.provider = new ProviderConfiguration(provider, options.dispatcher);

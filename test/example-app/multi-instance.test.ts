@@ -1,3 +1,4 @@
+import { sharedRedisUrl } from '../support/redis-server.js';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { startUltraCartEmulator, type UltraCartEmulator } from 'passport-ultracart/testing';
@@ -29,10 +30,7 @@ for (const stateStore of ['session', 'cookie'] as const) {
     let instances: ExampleAppInstance[] = [];
 
     before(async function () {
-      if (!redisUrl) {
-        console.log('    skipped: REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379 npm test)');
-        this.skip();
-      }
+      await sharedRedisUrl(this);
       ultracart = await startUltraCartEmulator();
       instances = await startExampleAppInstances(3, {
         REDIS_URL: redisUrl!,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startOwnRedisServer, type OwnRedisServer } from '../support/redis-server.js';
+import { ownRedisServer, type OwnRedisServer } from '../support/redis-server.js';
 import { beginSignIn, pathOf, startExample, whoIsSignedIn, type Example } from './support.js';
 
 /** The `data-problem` of a rendered problem page. */
@@ -18,12 +18,7 @@ describe('example app: sessions on a Redis that stalls', function () {
   let ex: Example;
 
   before(async function () {
-    const started = await startOwnRedisServer();
-    if ('unavailable' in started) {
-      console.log(`    skipped: ${started.unavailable}`);
-      this.skip();
-    }
-    server = started;
+    server = await ownRedisServer(this);
     ex = await startExample({ settings: { redis: { url: server.url, prefix: 'redis-stall-test:' } } });
   });
   after(async () => {

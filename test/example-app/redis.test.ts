@@ -1,3 +1,4 @@
+import { sharedRedisUrl } from '../support/redis-server.js';
 import { expect } from 'chai';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { startUAuthEmulator, startUltraCartEmulator, type UAuthEmulator, type UltraCartEmulator } from 'passport-ultracart/testing';
@@ -24,10 +25,7 @@ describe('example app: two instances sharing Redis', function () {
   let browser: TestAgent;
 
   before(async function () {
-    if (!redisUrl) {
-      console.log('    skipped: REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379 npm test)');
-      this.skip();
-    }
+    await sharedRedisUrl(this);
     admin = createClient({ url: redisUrl });
     await admin.connect();
     ultracart = await startUltraCartEmulator();

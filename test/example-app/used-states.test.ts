@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { connectRedis, type Redis } from '../../example-app/redis.js';
 import { BoundedMemoryStore } from '../../example-app/session-store.js';
-import { startOwnRedisServer, type OwnRedisServer } from '../support/redis-server.js';
+import { ownRedisServer, type OwnRedisServer } from '../support/redis-server.js';
 import { beginSignIn, pathOf, startExample, whoIsSignedIn, type Example } from './support.js';
 
 /** The `data-problem` of a rendered problem page. */
@@ -19,12 +19,7 @@ describe('example app: used states on a Redis that stalls', function () {
   let ex: Example;
 
   before(async function () {
-    const started = await startOwnRedisServer();
-    if ('unavailable' in started) {
-      console.log(`    skipped: ${started.unavailable}`);
-      this.skip();
-    }
-    server = started;
+    server = await ownRedisServer(this);
     redis = await connectRedis(server.url, () => {});
     ex = await startExample({
       settings: { redis: { url: server.url, prefix: 'used-states-test:' } },

@@ -58,11 +58,11 @@ describe('example app: verifying identity with UltrapassId', () => {
       expect(textById((await browser.get('/verify/result').expect(200)).text, 'policy-id')).to.equal('B2C_1A_UUID_REGISTRATION');
     });
 
-    it('refuses the same return link a second time', async () => {
+    it('refuses the same return link a second time, saying it was already used', async () => {
       const back = pathOf(await ex.uauth.complete(await startVerification(browser)));
       await browser.get(back).expect(303);
       const replay = await browser.get(back).expect(403);
-      expect(problemOf(replay.text)).to.equal('verification-none-pending');
+      expect(problemOf(replay.text)).to.equal('verification-already-used');
       expect(ex.uauth.count('getSession')).to.equal(1);
     });
   });

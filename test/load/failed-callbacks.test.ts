@@ -1,3 +1,4 @@
+import { sharedRedisUrl } from '../support/redis-server.js';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -165,10 +166,7 @@ describe('load: failed callbacks against the example app on Redis', function () 
   const agent = new Agent({ connections: CONCURRENCY });
 
   before(async function () {
-    if (!redisUrl) {
-      console.log('    skipped: REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379 npm test)');
-      this.skip();
-    }
+    await sharedRedisUrl(this);
     admin = createClient({ url: redisUrl });
     await admin.connect();
     ex = await startExample({ settings: { redis: { url: redisUrl!, prefix }, rateLimit: { windowMs: 60_000, limit: 10 * FLOOD } } });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /**
  * A redis-server of the test's own, on a free port, with nothing saved to disk: for fault tests
@@ -99,5 +99,46 @@ function freePort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
+  });
+}
+
+/**
+ * Skips the suite, saying why, when a Redis the tests need is not there; under CI (`CI=true`),
+ * where `.ci/run` provides one, its absence fails the suite instead, so a missing Redis can never
+ * pass as a green run that tested nothing.
+ */
+export function skipOrFail(ctx: Mocha.Context, why: string): never {
+  if (process.env.CI === 'true') throw new Error(`Redis is expected under CI but ${why}`);
+  console.log(`    skipped: ${why}`);
+  ctx.skip();
+}
+
+/** The shared Redis of `REDIS_URL`, checked to answer; otherwise the suite is skipped (or fails under CI). */
+export async function sharedRedisUrl(ctx: Mocha.Context): Promise<string> {
+  const url = process.env.REDIS_URL;
+  if (!url) return skipOrFail(ctx, 'REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379 npm test)');
+  if (!(await answersPing(url))) return skipOrFail(ctx, `nothing answers PING at REDIS_URL (${url})`);
+  return url;
+}
+
+/** A redis-server of the test's own, or the suite is skipped (or fails under CI) with the reason. */
+export async function ownRedisServer(ctx: Mocha.Context): Promise<OwnRedisServer> {
+  const started = await startOwnRedisServer();
+  if ('unavailable' in started) return skipOrFail(ctx, started.unavailable);
+  return started;
+}
+
+function answersPing(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString('latin1').startsWith('+PONG') || data.toString('latin1').startsWith('-NOAUTH')));
   });
 }

@@ -26,6 +26,8 @@ export interface OidcHarnessOptions {
   bodyParser?: boolean;
   /** Configure the emulator's endpoints explicitly, so the strategy skips discovery. */
   explicitEndpoints?: boolean;
+  /** express-session's cookie options, e.g. `{ secure: true }`. */
+  sessionCookie?: session.CookieOptions;
 }
 
 export interface OidcHarness {
@@ -66,7 +68,15 @@ export async function startOidcHarness(options: OidcHarnessOptions = {}): Promis
   passport.deserializeUser((user: unknown, done: (err: unknown, user?: unknown) => void) => done(null, user as Express.User));
 
   const app = express();
-  app.use(session({ secret: 'test-secret-that-is-at-least-32-bytes-long', resave: false, saveUninitialized: false, name: 'sid' }));
+  app.use(
+    session({
+      secret: 'test-secret-that-is-at-least-32-bytes-long',
+      resave: false,
+      saveUninitialized: false,
+      name: 'sid',
+      cookie: options.sessionCookie,
+    }),
+  );
   if (options.bodyParser) app.use(express.urlencoded({ extended: false }));
   app.use(passport.initialize());
   app.use(passport.session());
