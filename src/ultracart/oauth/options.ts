@@ -1,0 +1,69 @@
+import type { IncomingMessage } from 'node:http';
+import type { UsedStateLedger } from '../../state/used-states.js';
+import type { UltraCartAuthenticateOptions, VerifyDone } from '../options.js';
+import type { StateStore } from '../state/types.js';
+import type { UltraCartOAuthClientOptions } from './client.js';
+import type { MerchantLookup, UltraCartOAuthProfile } from './profile.js';
+import type { UltraCartOAuthTokens } from './tokens.js';
+
+/**
+ * Decides what to do with a connected store: return a promise (of what Passport should keep,
+ * e.g. `{ merchantId, tokens }`, or `false` to refuse), or call `done`. Refusing, throwing or
+ * timing out revokes the tokens at UltraCart.
+ */
+export type UltraCartOAuthVerifyFunction = (
+  tokens: UltraCartOAuthTokens,
+  profile: UltraCartOAuthProfile,
+  done: VerifyDone,
+) => void | Promise<unknown>;
+
+/** An {@link UltraCartOAuthVerifyFunction} that takes the request first (`passReqToCallback: true`). */
+export type UltraCartOAuthVerifyFunctionWithRequest = (
+  req: IncomingMessage,
+  tokens: UltraCartOAuthTokens,
+  profile: UltraCartOAuthProfile,
+  done: VerifyDone,
+) => void | Promise<unknown>;
+
+/** The strategy's options besides `passReqToCallback`; `undefined` counts as absent for every optional key. */
+export interface UltraCartOAuthBaseOptions extends UltraCartOAuthClientOptions {
+  /**
+   * The absolute URL UltraCart sends the browser back to, sent verbatim as `redirect_uri` on both
+   * legs: it must be the app's registered "Authorization redirect URL". https, except on loopback.
+   */
+  callbackURL: string | undefined;
+  /** Register under another name than `ultracart-oauth`. */
+  name?: string | undefined;
+  /** Where pending connections are kept. Default: a `SessionStateStore` in `req.session`. */
+  stateStore?: StateStore | undefined;
+  /** Where used states are recorded, so each callback is honoured once. Default: the process-wide ledger. */
+  usedStates?: UsedStateLedger | undefined;
+  /** Longest time between the authorize leg and the callback. Default and maximum 10 minutes. */
+  stateTtlMs?: number | undefined;
+  /** A query parameter of the connect route whose value, if a safe same-origin path, becomes `returnTo`. Off by default. */
+  returnToParam?: string | undefined;
+  /** How long verify may take before the connection ends in an error and the tokens are revoked. Default 30 000 ms. */
+  verifyTimeoutMs?: number | undefined;
+  /**
+   * How to learn the merchant id once connected, since UltraCart has no "who am I" call: a path
+   * whose answer carries `merchant_id` (`'/item/items?_limit=1'`, needs `item_read`), or
+   * `{ path, read }`. Default `false`: no call, and `profile.merchantId` is null.
+   */
+  merchantLookup?: string | MerchantLookup | false | undefined;
+}
+
+export type UltraCartOAuthStrategyOptions = UltraCartOAuthBaseOptions & { passReqToCallback?: false | undefined };
+export type UltraCartOAuthStrategyOptionsWithRequest = UltraCartOAuthBaseOptions & { passReqToCallback: true };
+
+/** Options per route: the same as the SSO strategy's (`returnTo` and Passport's own). */
+export type UltraCartOAuthAuthenticateOptions = UltraCartAuthenticateOptions;
+
+/** What `req.authInfo` (or, with `passport.authorize()`, the info beside `req.account`) holds after a connection. */
+export interface UltraCartOAuthInfo {
+  /** The validated same-origin path given at the authorize leg, if any. */
+  returnTo?: string;
+  /** When the access token expires, or null when UltraCart did not say. */
+  expiresAt: Date | null;
+  scopes: string[];
+  [fromVerify: string]: unknown;
+}
