@@ -52,7 +52,9 @@ export interface UltraCartOAuthBaseOptions extends UltraCartOAuthClientOptions {
   merchantLookup?: string | MerchantLookup | false | undefined;
 }
 
+/** Options of a strategy whose verify function does not take the request. */
 export type UltraCartOAuthStrategyOptions = UltraCartOAuthBaseOptions & { passReqToCallback?: false | undefined };
+/** Options of a strategy whose verify function takes the request first. */
 export type UltraCartOAuthStrategyOptionsWithRequest = UltraCartOAuthBaseOptions & { passReqToCallback: true };
 
 /** Options per route: the same as the SSO strategy's (`returnTo` and Passport's own). */
