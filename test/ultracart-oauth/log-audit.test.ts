@@ -80,7 +80,10 @@ describe('UltraCart OAuth: secrets stay out of the logs', () => {
     await connections.withAccessToken('shop', (t) => (secrets.add(t), h.strategy.client.get('/item/items', t)));
     secrets.add((await connections.get('shop'))!.refreshToken!);
     h.emulator.oauth.inject('token', { status: 400, body: { error: 'invalid_grant', error_description: 'refresh token revoked' } });
-    const failed = await connections.refresh('shop').catch((err: unknown) => err as Error);
+    const failed = await connections.refresh('shop').then(
+      () => expect.fail('the refused refresh resolved'),
+      (err: unknown) => err as Error,
+    );
     answers.push(failed.message, JSON.stringify(failed));
     expect(await connections.disconnect('shop')).to.equal('revoked');
 

@@ -34,7 +34,7 @@ export interface UltraCartOAuthBaseOptions extends UltraCartOAuthClientOptions {
   callbackURL: string | undefined;
   /** Register under another name than `ultracart-oauth`. */
   name?: string | undefined;
-  /** Where pending connections are kept. Default: a `SessionStateStore` in `req.session`. */
+  /** Where pending connections are kept. Default: a `SessionStateStore` at `req.session['<name>:pending']`, apart from other strategies'. */
   stateStore?: StateStore | undefined;
   /** Where used states are recorded, so each callback is honoured once. Default: the process-wide ledger. */
   usedStates?: UsedStateLedger | undefined;

@@ -96,7 +96,8 @@ export class UltraCartOAuthStrategy extends StrategyBase {
     this.diagnostics = new SignInDiagnostics(new URL(values.callbackURL).hostname, this.stateTtlMs);
     this.returnToParam = values.returnToParam;
     this.verifyTimeoutMs = values.verifyTimeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS;
-    this.stateStore = values.stateStore ?? new SessionStateStore();
+    // A session slot of its own, named for the strategy: another strategy's pending sign-ins are not its to take or wipe.
+    this.stateStore = values.stateStore ?? new SessionStateStore({ key: `${this.name}:pending` });
     this.usedStates = values.usedStates ?? processUsedStates;
     this.merchantLookup = values.merchantLookup ?? false;
   }
