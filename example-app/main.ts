@@ -71,7 +71,13 @@ async function main(): Promise<void> {
       closers.push(() => emulator.close());
       ultracart ??= { simpleKey: emulator.appKey, baseURL: emulator.url, callbackURL: `${localOrigin}${CALLBACK_PATH}` };
       // The same emulator serves "Connect your UltraCart store" (OAuth 2.0), with its confidential demo app.
-      store ??= { clientId: emulator.oauth.clientId, clientSecret: emulator.oauth.clientSecret, baseURL: emulator.url, callbackURL: `${localOrigin}${STORE_CALLBACK_PATH}`, merchantLookup: '/item/items?_limit=1' };
+      store ??= {
+        clientId: emulator.oauth.clientId,
+        clientSecret: emulator.oauth.clientSecret,
+        baseURL: emulator.url,
+        callbackURL: `${localOrigin}${STORE_CALLBACK_PATH}`,
+        merchantLookup: '/item/items?_limit=1',
+      };
       log(`UltraCart emulator: ${emulator.origin}`);
     }
     let uauth = config.uauth;

@@ -38,12 +38,16 @@ export function loadStoreSettings(env: Env = process.env, production = env.NODE_
     if (other) throw new ConfigError('ULTRACART_OAUTH_CLIENT_ID', `is missing: ${other[0]} is set, so set ULTRACART_OAUTH_CLIENT_ID too`);
     return undefined;
   }
-  if (!/^[\x21-\x7e]{1,512}$/.test(clientId)) throw new ConfigError('ULTRACART_OAUTH_CLIENT_ID', 'must be the Client ID of your Developer Application');
+  if (!/^[\x21-\x7e]{1,512}$/.test(clientId))
+    throw new ConfigError('ULTRACART_OAUTH_CLIENT_ID', 'must be the Client ID of your Developer Application');
   if (clientSecret !== undefined && !/^[\x21-\x7e]{1,512}$/.test(clientSecret)) {
     throw new ConfigError('ULTRACART_OAUTH_CLIENT_SECRET', 'must be the client secret of your Developer Application, without spaces');
   }
   if (callback === undefined) {
-    throw new ConfigError('ULTRACART_OAUTH_CALLBACK_URL', `is required with ULTRACART_OAUTH_CLIENT_ID, e.g. https://shop.example.com${STORE_CALLBACK_PATH}`);
+    throw new ConfigError(
+      'ULTRACART_OAUTH_CALLBACK_URL',
+      `is required with ULTRACART_OAUTH_CLIENT_ID, e.g. https://shop.example.com${STORE_CALLBACK_PATH}`,
+    );
   }
   const callbackURL = url('ULTRACART_OAUTH_CALLBACK_URL', callback, production);
   if (callbackURL.pathname !== STORE_CALLBACK_PATH || callbackURL.search || callbackURL.hash) {

@@ -34,8 +34,14 @@ const RESULTS: Record<string, { text: string; kind: 'ok' | 'problem' }> = {
   called: { text: 'UltraCart answered the API call made with the store’s token.', kind: 'ok' },
   refreshed: { text: 'The access token was refreshed.', kind: 'ok' },
   disconnected: { text: 'Your store is disconnected, and UltraCart revoked the app’s access.', kind: 'ok' },
-  'disconnect-unconfirmed': { text: 'Your store is disconnected here, but UltraCart could not confirm the revocation just now.', kind: 'problem' },
-  reconnect: { text: 'UltraCart no longer accepts this connection (it was revoked or the app disabled). Connect your store again.', kind: 'problem' },
+  'disconnect-unconfirmed': {
+    text: 'Your store is disconnected here, but UltraCart could not confirm the revocation just now.',
+    kind: 'problem',
+  },
+  reconnect: {
+    text: 'UltraCart no longer accepts this connection (it was revoked or the app disabled). Connect your store again.',
+    kind: 'problem',
+  },
 };
 
 /** Why a connection attempt failed, by the strategy's `reason`. */
@@ -51,7 +57,13 @@ const REASONS: Record<string, string> = {
  * `UltraCartOAuthStrategy`, the tokens kept per user in a token store (Redis when the app has it),
  * one API call made with the token, a refresh, and a disconnect that revokes.
  */
-export function storeRoutes(ctx: AppContext, passport: PassportInstance, settings: StoreSettings, redis: Redis | undefined, limit: RequestHandler): Router {
+export function storeRoutes(
+  ctx: AppContext,
+  passport: PassportInstance,
+  settings: StoreSettings,
+  redis: Redis | undefined,
+  limit: RequestHandler,
+): Router {
   const router = Router();
   const strategy = new UltraCartOAuthStrategy(
     {
@@ -79,7 +91,9 @@ export function storeRoutes(ctx: AppContext, passport: PassportInstance, setting
   passport.use(strategy);
   const connections = new UltraCartOAuthConnections({
     client: strategy.client,
-    store: redis ? new RedisOAuthTokenStore({ client: redis, prefix: `${ctx.settings.redis?.prefix ?? ''}oauth:` }) : new MemoryOAuthTokenStore(),
+    store: redis
+      ? new RedisOAuthTokenStore({ client: redis, prefix: `${ctx.settings.redis?.prefix ?? ''}oauth:` })
+      : new MemoryOAuthTokenStore(),
   });
 
   router.get(STORE_PATH, requireUser, async (req, res, next) => {
@@ -93,14 +107,26 @@ export function storeRoutes(ctx: AppContext, passport: PassportInstance, setting
         delete req.session.storeLastCall;
         connection = undefined;
       }
-      const view = connection && tokens ? { ...connection, scopes: tokens.scopes, expiresAt: tokens.expiresAt?.toISOString() ?? null } : undefined;
+      const view =
+        connection && tokens ? { ...connection, scopes: tokens.scopes, expiresAt: tokens.expiresAt?.toISOString() ?? null } : undefined;
       const result = typeof req.query.result === 'string' ? RESULTS[req.query.result] : undefined;
       const reason = typeof req.query.reason === 'string' ? req.query.reason : undefined;
-      const message = result ?? (reason !== undefined ? { text: REASONS[reason] ?? 'The store could not be connected. Please try again.', kind: 'problem' as const } : undefined);
+      const message =
+        result ??
+        (reason !== undefined
+          ? { text: REASONS[reason] ?? 'The store could not be connected. Please try again.', kind: 'problem' as const }
+          : undefined);
       sendPage(
         res,
         200,
-        storePage({ signedInAs: user.name, csrfToken: ctx.csrfToken(req, res), connection: view, lastCall: view ? req.session.storeLastCall : undefined, message, notice: ctx.notice }),
+        storePage({
+          signedInAs: user.name,
+          csrfToken: ctx.csrfToken(req, res),
+          connection: view,
+          lastCall: view ? req.session.storeLastCall : undefined,
+          message,
+          notice: ctx.notice,
+        }),
       );
     } catch (err) {
       next(err);
@@ -118,7 +144,11 @@ export function storeRoutes(ctx: AppContext, passport: PassportInstance, setting
     (req: Request, res: Response) => {
       const account = (req as Request & { account?: StoreConnectionView }).account;
       const info = req.authInfo as UltraCartOAuthInfo | undefined;
-      if (account) req.session.storeConnection = { ...account, expiresAt: info?.expiresAt ? new Date(info.expiresAt).toISOString() : account.expiresAt };
+      if (account)
+        req.session.storeConnection = {
+          ...account,
+          expiresAt: info?.expiresAt ? new Date(info.expiresAt).toISOString() : account.expiresAt,
+        };
       delete req.session.storeLastCall;
       ctx.report(`store connected (merchant ${account?.merchantId ?? 'unknown'})`);
       res.redirect(302, `${STORE_PATH}?result=connected`);

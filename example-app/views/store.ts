@@ -42,13 +42,17 @@ export function storePage({ signedInAs, csrfToken, connection, lastCall, message
       <input type="hidden" name="_csrf" value="${csrfToken}" />
       <button type="submit" id="${id}" class="${secondary ? 'secondary' : ''}">${label}</button>
     </form>`;
-  const status = message ? html`<p id="store-message" class="${message.kind === 'ok' ? 'yes' : 'no'}" role="status">${message.text}</p>` : '';
+  const status = message
+    ? html`<p id="store-message" class="${message.kind === 'ok' ? 'yes' : 'no'}" role="status">${message.text}</p>`
+    : '';
   const body = connection
     ? html`<h1>Your UltraCart store</h1>
         ${status}
         <dl id="store-connection">
           <dt>Merchant</dt>
-          <dd id="store-merchant">${connection.merchantId ?? 'unknown'} <span class="hint">(${MERCHANT_SOURCES[connection.merchantIdSource] ?? ''})</span></dd>
+          <dd id="store-merchant">
+            ${connection.merchantId ?? 'unknown'} <span class="hint">(${MERCHANT_SOURCES[connection.merchantIdSource] ?? ''})</span>
+          </dd>
           <dt>Permissions granted</dt>
           <dd id="store-scopes">${connection.scopes.length > 0 ? connection.scopes.join(', ') : '(UltraCart listed none)'}</dd>
           <dt>Access token expires</dt>
@@ -59,12 +63,15 @@ export function storePage({ signedInAs, csrfToken, connection, lastCall, message
           <dd><time datetime="${connection.connectedAt}">${new Date(connection.connectedAt).toUTCString()}</time></dd>
         </dl>
         <div class="actions">
-          ${form('/store/api-call', 'store-api-call', 'Call the UltraCart API')} ${form('/store/refresh', 'store-refresh', 'Refresh the token now', true)}
+          ${form('/store/api-call', 'store-api-call', 'Call the UltraCart API')}
+          ${form('/store/refresh', 'store-refresh', 'Refresh the token now', true)}
           ${form('/store/disconnect', 'store-disconnect', 'Disconnect', true)}
         </div>
         ${
           lastCall
-            ? html`<h2>Items, from <code>GET /item/items</code> at <time datetime="${lastCall.at}">${new Date(lastCall.at).toUTCString()}</time></h2>
+            ? html`<h2>
+                  Items, from <code>GET /item/items</code> at <time datetime="${lastCall.at}">${new Date(lastCall.at).toUTCString()}</time>
+                </h2>
                 <table id="store-items">
                   <thead>
                     <tr>
@@ -73,7 +80,13 @@ export function storePage({ signedInAs, csrfToken, connection, lastCall, message
                     </tr>
                   </thead>
                   <tbody>
-                    ${lastCall.items.map((item) => html`<tr><td>${item.id}</td><td>${item.description}</td></tr>`)}
+                    ${lastCall.items.map(
+                      (item) =>
+                        html`<tr>
+                          <td>${item.id}</td>
+                          <td>${item.description}</td>
+                        </tr>`,
+                    )}
                   </tbody>
                 </table>
                 <p class="hint" id="store-items-total">${lastCall.total === null ? '' : `${lastCall.total} items in the store.`}</p>`
@@ -82,8 +95,8 @@ export function storePage({ signedInAs, csrfToken, connection, lastCall, message
     : html`<h1>Connect your UltraCart store</h1>
         ${status}
         <p class="lead">
-          Let this app work with your UltraCart account: you approve it once on UltraCart’s page, and it gets a token for your store
-          (OAuth 2.0). You can disconnect at any time.
+          Let this app work with your UltraCart account: you approve it once on UltraCart’s page, and it gets a token for your store (OAuth
+          2.0). You can disconnect at any time.
         </p>
         <div class="actions"><a class="button" id="store-connect" href="/store/connect">Connect your UltraCart store</a></div>`;
   return page({

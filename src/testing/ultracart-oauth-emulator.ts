@@ -195,7 +195,11 @@ export function createOAuthEmulator(options: UltraCartOAuthEmulatorOptions = {},
   function decide(approval: Approval, decision: 'approve' | 'deny'): string {
     const errorState = stateOnErrors ? approval.state : undefined;
     if (approval.expiresAt <= Date.now()) {
-      return withParams(approval.redirectUri, { error: 'invalid_request', error_description: 'The authorization request has expired', state: errorState });
+      return withParams(approval.redirectUri, {
+        error: 'invalid_request',
+        error_description: 'The authorization request has expired',
+        state: errorState,
+      });
     }
     if (decision === 'deny') {
       return withParams(approval.redirectUri, { error: 'access_denied', error_description: 'The merchant declined', state: errorState });
@@ -254,8 +258,10 @@ export function createOAuthEmulator(options: UltraCartOAuthEmulatorOptions = {},
       const issued = codes.get(code);
       // Single use: the code is gone whatever happens next.
       codes.delete(code);
-      if (!issued || issued.expiresAt <= Date.now() || issued.grant.clientId !== app.clientId) return refusedGrant(res, 'Invalid or expired code');
-      if (form.get('redirect_uri') !== issued.redirectUri) return refusedGrant(res, 'redirect_uri does not match the authorization request');
+      if (!issued || issued.expiresAt <= Date.now() || issued.grant.clientId !== app.clientId)
+        return refusedGrant(res, 'Invalid or expired code');
+      if (form.get('redirect_uri') !== issued.redirectUri)
+        return refusedGrant(res, 'redirect_uri does not match the authorization request');
       return sendJson(res, 200, issueTokens(issued.grant, true));
     }
     if (grantType === 'refresh_token') {
@@ -275,7 +281,8 @@ export function createOAuthEmulator(options: UltraCartOAuthEmulatorOptions = {},
     if (!app) return sendJson(res, 401, { error: 'invalid_client', error_description: 'Unknown client_id' });
     const value = form.get('token') ?? '';
     const grant = accessTokens.get(value)?.grant ?? grantsByRefresh.get(value);
-    if (!grant || grant.revoked || grant.clientId !== app.clientId) return sendJson(res, 200, { successful: false, message: 'Token not found' });
+    if (!grant || grant.revoked || grant.clientId !== app.clientId)
+      return sendJson(res, 200, { successful: false, message: 'Token not found' });
     grant.revoked = true;
     grantsByRefresh.delete(grant.refreshToken);
     for (const [key, issued] of accessTokens) if (issued.grant === grant) accessTokens.delete(key);
@@ -283,7 +290,8 @@ export function createOAuthEmulator(options: UltraCartOAuthEmulatorOptions = {},
   }
 
   function apiEndpoint(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    if (req.headers['x-ultracart-api-version'] !== API_VERSION) return sendUltraCartError(res, 400, 'Missing or unsupported X-UltraCart-Api-Version header');
+    if (req.headers['x-ultracart-api-version'] !== API_VERSION)
+      return sendUltraCartError(res, 400, 'Missing or unsupported X-UltraCart-Api-Version header');
     const match = /^Bearer ([\x21-\x7e]+)$/.exec(req.headers.authorization ?? '');
     const issued = match ? accessTokens.get(match[1]!) : undefined;
     if (!issued || issued.grant.revoked) return sendUltraCartError(res, 401, 'Invalid or expired access token');
@@ -304,7 +312,13 @@ export function createOAuthEmulator(options: UltraCartOAuthEmulatorOptions = {},
     const endpoint = routeOf(req.method, url.pathname);
     const body = await readBody(req);
     if (calls.length >= MAX_ENTRIES) calls.splice(0, MAX_ENTRIES / 10);
-    calls.push({ endpoint: endpoint ?? 'unknown', method: req.method ?? '', path: url.pathname + url.search, headers: { ...req.headers }, body });
+    calls.push({
+      endpoint: endpoint ?? 'unknown',
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      headers: { ...req.headers },
+      body,
+    });
     if (!endpoint) return sendUltraCartError(res, 404, 'Not found');
     const fault = faults.take(endpoint);
     if (fault && (await applyFault(res, fault, server, ULTRACART_ERRORS))) return;
@@ -327,7 +341,12 @@ export function createOAuthEmulator(options: UltraCartOAuthEmulatorOptions = {},
         const requestId = form.get('request') ?? '';
         const approval = approvals.get(requestId);
         approvals.delete(requestId);
-        if (!approval) return sendHtml(res, 410, approvalPage({ requestId: null, appName: '', merchantId, scopes: [], problem: 'This request was already answered.' }));
+        if (!approval)
+          return sendHtml(
+            res,
+            410,
+            approvalPage({ requestId: null, appName: '', merchantId, scopes: [], problem: 'This request was already answered.' }),
+          );
         return redirect(res, 303, decide(approval, form.get('decision') === 'deny' ? 'deny' : 'approve'));
       }
       case 'token':
@@ -431,7 +450,13 @@ function ucErrorBody(status: number, message: string): string {
   return JSON.stringify({ error: { developer_message: message, user_message: message, error_code: String(status) }, success: false });
 }
 
-const FAULT_MESSAGES: Record<number, string> = { 401: 'Invalid credentials', 410: 'Authorized application disabled', 429: 'Rate limit exceeded', 500: 'Internal server error', 503: 'Service unavailable' };
+const FAULT_MESSAGES: Record<number, string> = {
+  401: 'Invalid credentials',
+  410: 'Authorized application disabled',
+  429: 'Rate limit exceeded',
+  500: 'Internal server error',
+  503: 'Service unavailable',
+};
 
 /** Injected status-only faults answer in UltraCart's own shape, with `UC-REST-ERROR`. */
 const ULTRACART_ERRORS: VendorErrors = {

@@ -52,7 +52,10 @@ export async function connectStoreFlow(run: StoreRun, page: Page): Promise<void>
   checks.includes('the store page shows the merchant UltraCart named', await textOf(page, '#store-merchant'), 'DEMO1');
   checks.equal('the store page lists the permissions granted', await textOf(page, '#store-scopes'), 'item_read, order_read, webhook_read');
   const expiry = Date.parse((await attributeOf(page, '#store-expires time', 'datetime')) ?? '');
-  checks.expect('the store page shows when the access token expires (within the hour)', expiry > Date.now() && expiry <= Date.now() + 3_600_000);
+  checks.expect(
+    'the store page shows when the access token expires (within the hour)',
+    expiry > Date.now() && expiry <= Date.now() + 3_600_000,
+  );
   checks.expect('no code or state is left in the address bar', !/[?&](code|state)=/.test(page.url()), page.url());
   await camera.shoot(page, 'store-connected');
 

@@ -51,7 +51,11 @@ describe('example app: connecting an UltraCart store (OAuth 2.0)', () => {
     await connectStore(ex, browser);
     expect(await press(browser, '/store/api-call')).to.equal('/store?result=called');
     const page = await browser.get('/store?result=called').expect(200);
-    expect(tableRows(page.text, 'store-items').slice(1).map((row) => row[0])).to.deep.equal(['BOOK-001', 'MUG-002', 'CARD-003']);
+    expect(
+      tableRows(page.text, 'store-items')
+        .slice(1)
+        .map((row) => row[0]),
+    ).to.deep.equal(['BOOK-001', 'MUG-002', 'CARD-003']);
     const call = ex.ultracart.oauth.calls.filter((c) => c.endpoint === 'api').at(-1)!;
     expect(call.headers.authorization).to.match(/^Bearer /);
   });
@@ -142,8 +146,14 @@ describe('example app: the store settings from the environment', () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ ULTRACART_OAUTH_CLIENT_SECRET: 'hidden-secret' }, /^ULTRACART_OAUTH_CLIENT_ID is missing/],
       [{ ULTRACART_OAUTH_CLIENT_ID: 'abc' }, /^ULTRACART_OAUTH_CALLBACK_URL is required/],
-      [{ ULTRACART_OAUTH_CLIENT_ID: 'abc', ULTRACART_OAUTH_CALLBACK_URL: 'http://shop.example.com/store/callback' }, /must be an https URL/],
-      [{ ULTRACART_OAUTH_CLIENT_ID: 'abc', ULTRACART_OAUTH_CALLBACK_URL: 'https://shop.example.com/elsewhere' }, /must end in \/store\/callback/],
+      [
+        { ULTRACART_OAUTH_CLIENT_ID: 'abc', ULTRACART_OAUTH_CALLBACK_URL: 'http://shop.example.com/store/callback' },
+        /must be an https URL/,
+      ],
+      [
+        { ULTRACART_OAUTH_CLIENT_ID: 'abc', ULTRACART_OAUTH_CALLBACK_URL: 'https://shop.example.com/elsewhere' },
+        /must end in \/store\/callback/,
+      ],
     ];
     for (const [env, message] of cases) {
       let thrown: Error | undefined;

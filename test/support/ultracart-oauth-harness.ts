@@ -45,7 +45,8 @@ export async function startOAuthHarness(options: OAuthHarnessOptions = {}): Prom
   const callbackURL = `http://127.0.0.1${OAUTH_CALLBACK_PATH}`;
   const clientId = options.publicClient ? emulator.oauth.publicClientId : emulator.oauth.clientId;
   const verify: UltraCartOAuthVerifyFunction =
-    options.verify ?? ((tokens, profile, done) => done(null, { merchantId: profile.merchantId, scopes: tokens.scopes, accessToken: tokens.accessToken }));
+    options.verify ??
+    ((tokens, profile, done) => done(null, { merchantId: profile.merchantId, scopes: tokens.scopes, accessToken: tokens.accessToken }));
   const strategy = new UltraCartOAuthStrategy(
     {
       clientId,
@@ -67,7 +68,9 @@ export async function startOAuthHarness(options: OAuthHarnessOptions = {}): Prom
   app.use(passport.session());
   app.get('/sign-in', (req, res, next) => req.logIn({ id: 'user-1' } as Express.User, (err) => (err ? next(err) : res.json({ ok: true }))));
   const run = (routeOptions: UltraCartOAuthAuthenticateOptions, report?: Parameters<typeof passport.authenticate>[2]) =>
-    options.authenticate ? passport.authenticate('ultracart-oauth', routeOptions, report) : passport.authorize('ultracart-oauth', routeOptions, report);
+    options.authenticate
+      ? passport.authenticate('ultracart-oauth', routeOptions, report)
+      : passport.authorize('ultracart-oauth', routeOptions, report);
   app.get('/connect', (req, res, next) => {
     const returnTo = typeof req.query.returnTo === 'string' ? req.query.returnTo : undefined;
     run({ returnTo })(req, res, next);
@@ -92,9 +95,16 @@ export async function startOAuthHarness(options: OAuthHarnessOptions = {}): Prom
     },
   );
   app.get('/account', (req, res) => res.json({ user: req.user ?? null }));
-  app.use((err: { status?: number; code?: string; name?: string; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    res.status(err.status ?? 500).json({ error: err.name, code: err.code ?? null, message: err.message });
-  });
+  app.use(
+    (
+      err: { status?: number; code?: string; name?: string; message?: string },
+      _req: express.Request,
+      res: express.Response,
+      _next: express.NextFunction,
+    ) => {
+      res.status(err.status ?? 500).json({ error: err.name, code: err.code ?? null, message: err.message });
+    },
+  );
   return {
     app,
     emulator,

@@ -81,7 +81,9 @@ describe('UltraCartOAuthStrategy: what the callback brings', () => {
       const repeated = await browser.get(`${pathOf(callback)}&state=${forgedState()}`).expect(400);
       expect(repeated.body.reason).to.equal('stateMalformed');
       await beginConnect(browser);
-      expect((await browser.get(`${OAUTH_CALLBACK_PATH}?code=${code}&state=${'a'.repeat(600)}`).expect(400)).body.reason).to.equal('stateMalformed');
+      expect((await browser.get(`${OAUTH_CALLBACK_PATH}?code=${code}&state=${'a'.repeat(600)}`).expect(400)).body.reason).to.equal(
+        'stateMalformed',
+      );
       expect(h.emulator.oauth.count('token')).to.equal(0);
     });
 

@@ -21,14 +21,24 @@ describe('UltraCartOAuthClient', () => {
   /** A connection as the strategy would have made it. */
   async function connected(c = client): Promise<UltraCartOAuthTokens> {
     const authorize = new URL(emulator.oauth.authorizeURL);
-    authorize.search = new URLSearchParams({ response_type: 'code', client_id: c.clientId, redirect_uri: redirectUri, state: 's'.repeat(43) }).toString();
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: c.clientId,
+      redirect_uri: redirectUri,
+      state: 's'.repeat(43),
+    }).toString();
     const code = new URL(await emulator.oauth.approve(authorize.href)).searchParams.get('code')!;
     return c.exchangeCode(code, redirectUri);
   }
 
   beforeEach(async () => {
     emulator = await startUltraCartEmulator();
-    client = new UltraCartOAuthClient({ clientId: emulator.oauth.clientId, clientSecret: emulator.oauth.clientSecret, baseURL: emulator.url, timeoutMs: 500 });
+    client = new UltraCartOAuthClient({
+      clientId: emulator.oauth.clientId,
+      clientSecret: emulator.oauth.clientSecret,
+      baseURL: emulator.url,
+      timeoutMs: 500,
+    });
   });
   afterEach(() => emulator.close());
 
@@ -115,7 +125,12 @@ describe('UltraCartOAuthClient', () => {
       const empty = await fetch(`${emulator.url}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ client_id: emulator.oauth.publicClientId, grant_type: 'refresh_token', refresh_token: 'x', client_secret: '' }).toString(),
+        body: new URLSearchParams({
+          client_id: emulator.oauth.publicClientId,
+          grant_type: 'refresh_token',
+          refresh_token: 'x',
+          client_secret: '',
+        }).toString(),
       });
       expect(empty.status).to.equal(400);
       expect(((await empty.json()) as { error: string }).error).to.equal('invalid_request');
@@ -128,7 +143,10 @@ describe('UltraCartOAuthClient', () => {
       expect(await client.revoke(tokens.accessToken)).to.deep.equal({ successful: true, message: 'The application was revoked' });
       const call = emulator.oauth.calls.filter((c) => c.endpoint === 'revoke').at(-1)!;
       expect(call.headers['content-type']).to.equal('application/x-www-form-urlencoded');
-      expect(Object.fromEntries(new URLSearchParams(call.body))).to.deep.equal({ client_id: emulator.oauth.clientId, token: tokens.accessToken });
+      expect(Object.fromEntries(new URLSearchParams(call.body))).to.deep.equal({
+        client_id: emulator.oauth.clientId,
+        token: tokens.accessToken,
+      });
       expect(emulator.oauth.isLive(tokens.accessToken)).to.equal(false);
       expect(emulator.oauth.isLiveRefreshToken(tokens.refreshToken!)).to.equal(false);
       expect(await client.revoke(tokens.accessToken)).to.include({ successful: false });
@@ -171,10 +189,21 @@ describe('UltraCartOAuthClient', () => {
       const echoed = `bad refresh_token ${tokens.refreshToken} for secret ${emulator.oauth.clientSecret}`;
       emulator.oauth.inject('token', { status: 400, body: { error: 'invalid_grant', error_description: echoed } });
       const err = await rejection(client.refresh(tokens.refreshToken!));
-      emulator.oauth.inject('token', { status: 400, body: { error: { developer_message: echoed, user_message: echoed }, success: false }, headers: { 'uc-rest-error': echoed } });
+      emulator.oauth.inject('token', {
+        status: 400,
+        body: { error: { developer_message: echoed, user_message: echoed }, success: false },
+        headers: { 'uc-rest-error': echoed },
+      });
       const uc = await rejection(client.refresh(tokens.refreshToken!));
       for (const e of [err, uc]) {
-        const printed = [e.message, JSON.stringify(e), inspect(e, { depth: 5 }), e.developerMessage ?? '', e.restError ?? '', e.userMessage ?? ''].join('\n');
+        const printed = [
+          e.message,
+          JSON.stringify(e),
+          inspect(e, { depth: 5 }),
+          e.developerMessage ?? '',
+          e.restError ?? '',
+          e.userMessage ?? '',
+        ].join('\n');
         expect(printed).to.include('[redacted]');
         expect(printed).not.to.include(tokens.refreshToken!);
         expect(printed).not.to.include(emulator.oauth.clientSecret);

@@ -25,7 +25,12 @@ describe('UltraCartOAuthConnections: the token lifecycle', () => {
 
   async function connect(): Promise<UltraCartOAuthTokens> {
     const authorize = new URL(emulator.oauth.authorizeURL);
-    authorize.search = new URLSearchParams({ response_type: 'code', client_id: client.clientId, redirect_uri: redirectUri, state: 's'.repeat(43) }).toString();
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      redirect_uri: redirectUri,
+      state: 's'.repeat(43),
+    }).toString();
     const code = new URL(await emulator.oauth.approve(authorize.href)).searchParams.get('code')!;
     return client.exchangeCode(code, redirectUri);
   }
@@ -34,7 +39,11 @@ describe('UltraCartOAuthConnections: the token lifecycle', () => {
 
   beforeEach(async () => {
     emulator = await startUltraCartEmulator();
-    client = new UltraCartOAuthClient({ clientId: emulator.oauth.clientId, clientSecret: emulator.oauth.clientSecret, baseURL: emulator.url });
+    client = new UltraCartOAuthClient({
+      clientId: emulator.oauth.clientId,
+      clientSecret: emulator.oauth.clientSecret,
+      baseURL: emulator.url,
+    });
   });
   afterEach(() => emulator.close());
 
@@ -130,7 +139,10 @@ describe('UltraCartOAuthConnections: the token lifecycle', () => {
 
     it('refuses bad options by name', () => {
       expect(() => new UltraCartOAuthConnections({} as never)).to.throw(TypeError, /UltraCartOAuthConnections requires a client option/);
-      expect(() => new UltraCartOAuthConnections({ client, store: {} as never })).to.throw(TypeError, /the store option must have get\(\), set\(\), delete\(\), lock\(\) and unlock\(\) methods/);
+      expect(() => new UltraCartOAuthConnections({ client, store: {} as never })).to.throw(
+        TypeError,
+        /the store option must have get\(\), set\(\), delete\(\), lock\(\) and unlock\(\) methods/,
+      );
       expect(() => new UltraCartOAuthConnections({ client, refreshAhead: 5 } as never)).to.throw(TypeError, /did you mean refreshAheadMs/);
     });
   });
@@ -176,9 +188,21 @@ describe('UltraCartOAuthConnections: the token lifecycle', () => {
         try {
           const prefix = `test:oauth:${randomBytes(6).toString('hex')}:`;
           // Two instances: separate clients, separate stores and separate in-process single flights, one Redis.
-          const a = new UltraCartOAuthConnections({ client, store: new RedisOAuthTokenStore({ client: redisA.client, prefix }), pollMs: 10 });
-          const clientB = new UltraCartOAuthClient({ clientId: emulator.oauth.clientId, clientSecret: emulator.oauth.clientSecret, baseURL: emulator.url });
-          const b = new UltraCartOAuthConnections({ client: clientB, store: new RedisOAuthTokenStore({ client: redisB.client, prefix }), pollMs: 10 });
+          const a = new UltraCartOAuthConnections({
+            client,
+            store: new RedisOAuthTokenStore({ client: redisA.client, prefix }),
+            pollMs: 10,
+          });
+          const clientB = new UltraCartOAuthClient({
+            clientId: emulator.oauth.clientId,
+            clientSecret: emulator.oauth.clientSecret,
+            baseURL: emulator.url,
+          });
+          const b = new UltraCartOAuthConnections({
+            client: clientB,
+            store: new RedisOAuthTokenStore({ client: redisB.client, prefix }),
+            pollMs: 10,
+          });
           const tokens = await connect();
           await a.save('shop-1', { ...tokens, expiresAt: new Date(Date.now() - 1000) });
           const handed = await Promise.all([

@@ -63,7 +63,10 @@ describe('UltraCart OAuth: secrets stay out of the logs', () => {
     answers.push(JSON.stringify((await browser.get(pathOf(refused))).body));
     const misconfigured = await h.emulator.oauth.approve(await beginConnect(browser));
     noteCallback(misconfigured);
-    h.emulator.oauth.inject('token', { status: 401, body: { error: { developer_message: `secret ${h.emulator.oauth.clientSecret} refused` } } });
+    h.emulator.oauth.inject('token', {
+      status: 401,
+      body: { error: { developer_message: `secret ${h.emulator.oauth.clientSecret} refused` } },
+    });
     answers.push(JSON.stringify((await browser.get(pathOf(misconfigured))).body));
 
     // The lifecycle: a refresh, an API call refused then retried, a refused refresh, a disconnect.

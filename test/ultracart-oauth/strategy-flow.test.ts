@@ -77,7 +77,9 @@ describe('UltraCartOAuthStrategy: connecting a store', () => {
     it('brings the browser back to the validated returnTo given at the connect route', async () => {
       h = await startOAuthHarness();
       const browser = h.browser();
-      const res = await browser.get(pathOf(await h.emulator.oauth.approve(await beginConnect(browser, '/connect?returnTo=/settings/store')))).expect(200);
+      const res = await browser
+        .get(pathOf(await h.emulator.oauth.approve(await beginConnect(browser, '/connect?returnTo=/settings/store'))))
+        .expect(200);
       expect((res.body.info as Info).returnTo).to.equal('/settings/store');
     });
   });
@@ -136,7 +138,10 @@ describe('UltraCartOAuthStrategy: connecting a store', () => {
 
     it('still connects, with the merchant unknown, when the lookup is refused', async () => {
       let profile: { merchantId: string | null; merchantIdSource: string } | undefined;
-      h = await startOAuthHarness({ strategy: { merchantLookup: '/item/items' }, verify: (t, p, done) => ((profile = p), done(null, { ok: true })) });
+      h = await startOAuthHarness({
+        strategy: { merchantLookup: '/item/items' },
+        verify: (t, p, done) => ((profile = p), done(null, { ok: true })),
+      });
       h.emulator.oauth.inject('api', { status: 403 });
       const browser = h.browser();
       await browser.get(pathOf(await h.emulator.oauth.approve(await beginConnect(browser)))).expect(200);
@@ -145,7 +150,10 @@ describe('UltraCartOAuthStrategy: connecting a store', () => {
 
     it('treats records of several merchants as unknown, not as the first one', async () => {
       let profile: { merchantId: string | null; merchantIdSource: string } | undefined;
-      h = await startOAuthHarness({ strategy: { merchantLookup: '/item/items' }, verify: (t, p, done) => ((profile = p), done(null, { ok: true })) });
+      h = await startOAuthHarness({
+        strategy: { merchantLookup: '/item/items' },
+        verify: (t, p, done) => ((profile = p), done(null, { ok: true })),
+      });
       h.emulator.oauth.inject('api', { status: 200, body: { items: [{ merchant_id: 'AAAAA' }, { merchant_id: 'BBBBB' }], success: true } });
       const browser = h.browser();
       await browser.get(pathOf(await h.emulator.oauth.approve(await beginConnect(browser)))).expect(200);
@@ -189,11 +197,24 @@ describe('UltraCartOAuthStrategy: connecting a store', () => {
     expect(h.strategy.name).to.equal('ultracart-oauth');
     const { UltraCartOAuthStrategy } = await import('../../src/index.js');
     const verify = () => {};
-    expect(() => new UltraCartOAuthStrategy({ clientId: 'a', callbackURL: undefined }, verify)).to.throw(TypeError, /UltraCartOAuthStrategy requires a callbackURL option/);
-    expect(() => new UltraCartOAuthStrategy({ clientId: 'a', callbackURL: 'http://example.com/cb' }, verify)).to.throw(TypeError, /callbackURL option must be https/);
-    expect(() => new UltraCartOAuthStrategy({ clientId: 'a', callbackURL: 'https://a.example/cb', clientSecrets: 'x' } as never, verify)).to.throw(TypeError, /did you mean clientSecret/);
-    expect(() => new UltraCartOAuthStrategy({ clientId: 'a', callbackURL: 'https://a.example/cb', clientSecret: 'has space' }, verify)).to.throw(TypeError, /clientSecret option must be .* \(got a string\)/);
-    expect(() => new UltraCartOAuthStrategy({ clientId: undefined, callbackURL: 'https://a.example/cb' }, verify)).to.throw(TypeError, /requires a clientId option/);
+    expect(() => new UltraCartOAuthStrategy({ clientId: 'a', callbackURL: undefined }, verify)).to.throw(
+      TypeError,
+      /UltraCartOAuthStrategy requires a callbackURL option/,
+    );
+    expect(() => new UltraCartOAuthStrategy({ clientId: 'a', callbackURL: 'http://example.com/cb' }, verify)).to.throw(
+      TypeError,
+      /callbackURL option must be https/,
+    );
+    expect(
+      () => new UltraCartOAuthStrategy({ clientId: 'a', callbackURL: 'https://a.example/cb', clientSecrets: 'x' } as never, verify),
+    ).to.throw(TypeError, /did you mean clientSecret/);
+    expect(
+      () => new UltraCartOAuthStrategy({ clientId: 'a', callbackURL: 'https://a.example/cb', clientSecret: 'has space' }, verify),
+    ).to.throw(TypeError, /clientSecret option must be .* \(got a string\)/);
+    expect(() => new UltraCartOAuthStrategy({ clientId: undefined, callbackURL: 'https://a.example/cb' }, verify)).to.throw(
+      TypeError,
+      /requires a clientId option/,
+    );
     expect(OAUTH_CALLBACK_PATH).to.equal('/store/callback');
   });
 });

@@ -123,7 +123,8 @@ export class UltraCartOAuthClient {
    * app disabled) rejects with code `ULTRACART_OAUTH_RECONNECT_NEEDED`.
    */
   async refresh(refreshToken: string): Promise<UltraCartOAuthTokens> {
-    if (!isTokenValue(refreshToken)) throw new TypeError('UltraCartOAuthClient.refresh: the refresh token must be a non-empty printable string');
+    if (!isTokenValue(refreshToken))
+      throw new TypeError('UltraCartOAuthClient.refresh: the refresh token must be a non-empty printable string');
     const form = this.form({ grant_type: 'refresh_token', refresh_token: refreshToken });
     return this.tokenCall('refresh', form, [refreshToken], refreshToken);
   }
@@ -237,7 +238,8 @@ export class UltraCartOAuthClient {
     if (revoke && res.text.trim() === '') return {};
     if (!mayHoldJson(res.headers['content-type'])) throw badResponse(call.endpoint, 'the response is not JSON', res);
     const body = parseJson(res.text);
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw badResponse(call.endpoint, 'the response body is not a JSON object', res);
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw badResponse(call.endpoint, 'the response body is not a JSON object', res);
     const record = body as Record<string, unknown>;
     // Both error shapes can come with a 200: OAuth's `error` string, and UltraCart's `{error: {...}}` or `success: false`.
     if (oauthErrorOf(record) !== undefined || record.success === false || (record.error && typeof record.error === 'object')) {
@@ -252,4 +254,3 @@ function mayHoldJson(type: string | undefined): boolean {
   if (type === undefined || type.trim() === '') return true;
   return isJsonContentType(type) || /^\s*text\/plain\s*(;|$)/i.test(type);
 }
-

@@ -184,7 +184,9 @@ export class UltraCartOAuthConnections {
           log.ultracart('OAuth connection refreshed');
           return next;
         } finally {
-          await this.store.unlock(connectionId, lock).catch(() => log.ultracart('OAuth refresh lock could not be released; it expires by itself'));
+          await this.store
+            .unlock(connectionId, lock)
+            .catch(() => log.ultracart('OAuth refresh lock could not be released; it expires by itself'));
         }
       }
       await delay(this.pollMs);

@@ -92,7 +92,10 @@ const LABELS: Record<UltraCartOAuthEndpoint, string> = {
   api: 'API call',
 };
 
-const RECONNECT = { meaning: 'session-ended', why: 'the connection was revoked or the app disabled: the merchant must connect again' } as const;
+const RECONNECT = {
+  meaning: 'session-ended',
+  why: 'the connection was revoked or the app disabled: the merchant must connect again',
+} as const;
 const CONFIGURATION = { meaning: 'configuration', why: 'the client id, secret or redirect_uri was refused' } as const;
 
 /** What each call's 4xx statuses mean when the body names no OAuth error. */
@@ -205,11 +208,22 @@ export function failureOf(endpoint: UltraCartOAuthEndpoint, res: IncomingRespons
 export function transportFailure(endpoint: UltraCartOAuthEndpoint, err: unknown): UltraCartOAuthError {
   const label = `UltraCart ${LABELS[endpoint]}`;
   if (err instanceof TransportError) {
-    if (err.kind === 'timeout') return new UltraCartOAuthError(`${label} timed out`, { code: 'ULTRACART_OAUTH_TIMEOUT', endpoint, status: 504, cause: err });
+    if (err.kind === 'timeout')
+      return new UltraCartOAuthError(`${label} timed out`, { code: 'ULTRACART_OAUTH_TIMEOUT', endpoint, status: 504, cause: err });
     if (err.kind === 'too-large' || err.kind === 'encoding') {
-      return new UltraCartOAuthError(`${label}: ${err.message}`, { code: 'ULTRACART_OAUTH_BAD_RESPONSE', endpoint, status: 502, cause: err });
+      return new UltraCartOAuthError(`${label}: ${err.message}`, {
+        code: 'ULTRACART_OAUTH_BAD_RESPONSE',
+        endpoint,
+        status: 502,
+        cause: err,
+      });
     }
-    return new UltraCartOAuthError(`${label} is unavailable: ${err.message}`, { code: 'ULTRACART_OAUTH_UNAVAILABLE', endpoint, status: 502, cause: err });
+    return new UltraCartOAuthError(`${label} is unavailable: ${err.message}`, {
+      code: 'ULTRACART_OAUTH_UNAVAILABLE',
+      endpoint,
+      status: 502,
+      cause: err,
+    });
   }
   // Not kept as the cause: an unexpected error's message could quote the request.
   return new UltraCartOAuthError(`${label} failed unexpectedly`, { code: 'ULTRACART_OAUTH_UNAVAILABLE', endpoint, status: 502 });

@@ -11,7 +11,8 @@ import type { MerchantLookup } from './profile.js';
 /** A value sent in a form body or a header: printable, no line breaks, bounded. */
 const formValueRule = <Required extends boolean = false>(flags: { required?: Required; secret?: boolean; missing?: string } = {}) =>
   rule((value: unknown, fail: Fail) => {
-    if (typeof value !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(value)) fail('be a non-empty string of printable characters without spaces');
+    if (typeof value !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(value))
+      fail('be a non-empty string of printable characters without spaces');
     return value;
   }, flags);
 

@@ -48,7 +48,9 @@ export class RedisOAuthTokenStore implements OAuthTokenStore {
     this.command = commandFor(options.client);
     const prefix = options.prefix ?? DEFAULT_PREFIX;
     if (typeof prefix !== 'string' || prefix.length > 200 || /[\u0000-\u0020\u007f]/.test(prefix)) {
-      throw new TypeError('RedisOAuthTokenStore: the prefix option must be a string of at most 200 characters without spaces or control characters');
+      throw new TypeError(
+        'RedisOAuthTokenStore: the prefix option must be a string of at most 200 characters without spaces or control characters',
+      );
     }
     this.prefix = prefix;
     const timeoutMs = options.timeoutMs ?? 1000;
@@ -94,7 +96,10 @@ export class RedisOAuthTokenStore implements OAuthTokenStore {
   private async send(args: Array<string | number>): Promise<unknown> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new OAuthTokenStoreUnavailableError(`passport-ultracart: Redis did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new OAuthTokenStoreUnavailableError(`passport-ultracart: Redis did not answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
       timer.unref?.();
     });
     try {
@@ -120,7 +125,9 @@ function commandFor(client: unknown): Command {
     const nodeRedis = shaped as NodeRedisLike;
     return (args) => nodeRedis.sendCommand(args.map(String));
   }
-  throw new TypeError('RedisOAuthTokenStore: the client option must be a Redis client, from node-redis (createClient) or ioredis (new Redis())');
+  throw new TypeError(
+    'RedisOAuthTokenStore: the client option must be a Redis client, from node-redis (createClient) or ioredis (new Redis())',
+  );
 }
 
 function parseStored(text: string): StoredOAuthTokens | undefined {

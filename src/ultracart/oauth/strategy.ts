@@ -149,7 +149,8 @@ export class UltraCartOAuthStrategy extends StrategyBase {
     const refused = callbackError(query);
     if (refused) return this.refuse(req, call, refused, 401);
     const codeParam = readParam(query, 'code');
-    if (codeParam.kind === 'absent' || (codeParam.kind === 'string' && codeParam.value === '')) return this.refuse(req, call, 'missingCode', 400);
+    if (codeParam.kind === 'absent' || (codeParam.kind === 'string' && codeParam.value === ''))
+      return this.refuse(req, call, 'missingCode', 400);
     if (codeParam.kind !== 'string' || codeParam.value.length > MAX_PARAM_LENGTH || !/^[\x21-\x7e]+$/.test(codeParam.value)) {
       return this.refuse(req, call, 'malformedCode', 400);
     }
@@ -177,7 +178,10 @@ export class UltraCartOAuthStrategy extends StrategyBase {
     const { user, info } = outcome;
     if (!user) {
       await this.revokeQuietly(tokens);
-      const message = typeof (info as { message?: unknown } | undefined)?.message === 'string' ? (info as { message: string }).message : UltraCartOAuthFailureMessages.notAllowed;
+      const message =
+        typeof (info as { message?: unknown } | undefined)?.message === 'string'
+          ? (info as { message: string }).message
+          : UltraCartOAuthFailureMessages.notAllowed;
       return this.refuse(req, call, 'notAllowed', 403, { ...info, message, reason: 'notAllowed' });
     }
     log.strategy('OAuth callback leg: store connected');
