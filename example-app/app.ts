@@ -14,6 +14,7 @@ import { logoutRoutes } from './routes/logout.js';
 import { oidcVerifyRoutes } from './routes/oidc-verify.js';
 import { pageRoutes } from './routes/pages.js';
 import { verifyRoutes } from './routes/verify.js';
+import { storeRoutes } from './routes/store.js';
 import { csrfProtection, rateLimits, securityHeaders } from './security.js';
 import { sessions } from './sessions.js';
 import { STYLESHEET_PATH } from './views/layout.js';
@@ -111,6 +112,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   app.use(authRoutes(ctx, passport, strategy, limits.signIn, limits.callback));
   app.use(verifyRoutes(ctx, limits.verify, redis ? usedStates(settings, redis) : processUsedStates));
   app.use(oidcVerifyRoutes(ctx, passport, limits.verify));
+  if (settings.store) app.use(storeRoutes(ctx, passport, settings.store, redis, limits.signIn));
   app.use(logoutRoutes(ctx, strategy));
   app.use(notFound(ctx));
   app.use(errorHandler(ctx));

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { StoreSettings } from './store-config.js';
 
 /**
  * The Client API hosts UltrapassId has documented so far, named in the error when UPID_BASE_URL is
@@ -88,6 +89,8 @@ export interface AppSettings extends BaseSettings {
   ultracart: UltraCartSettings;
   uauth: UAuthSettings;
   oidc: OidcSettings;
+  /** "Connect your UltraCart store" (OAuth 2.0); the page is left out without it. See store-config.ts. */
+  store?: StoreSettings | undefined;
 }
 
 /** A configuration mistake; `variable` names the environment variable to fix. */

@@ -18,13 +18,16 @@ import { ConfigError, loadConfig, type AppSettings, type Config } from './config
 import { CALLBACK_PATH } from './routes/auth.js';
 import { OIDC_CALLBACK_PATH } from './routes/oidc-verify.js';
 import { VERIFY_RETURN_PATH } from './routes/verify.js';
+import { loadStoreSettings, STORE_CALLBACK_PATH, type StoreSettings } from './store-config.js';
 
 const log = (line: string): void => console.log(line);
 
 async function main(): Promise<void> {
   let config: Config;
+  let storeConfig: StoreSettings | undefined;
   try {
     config = loadConfig();
+    storeConfig = loadStoreSettings(process.env, config.production);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`Configuration error: ${err.message}`);
@@ -62,10 +65,19 @@ async function main(): Promise<void> {
 
   try {
     let ultracart = config.ultracart;
-    if (!ultracart) {
+    let store = storeConfig;
+    if (!ultracart || (!store && !config.production)) {
       const emulator = await startUltraCartEmulator();
       closers.push(() => emulator.close());
-      ultracart = { simpleKey: emulator.appKey, baseURL: emulator.url, callbackURL: `${localOrigin}${CALLBACK_PATH}` };
+      ultracart ??= { simpleKey: emulator.appKey, baseURL: emulator.url, callbackURL: `${localOrigin}${CALLBACK_PATH}` };
+      // The same emulator serves "Connect your UltraCart store" (OAuth 2.0), with its confidential demo app.
+      store ??= {
+        clientId: emulator.oauth.clientId,
+        clientSecret: emulator.oauth.clientSecret,
+        baseURL: emulator.url,
+        callbackURL: `${localOrigin}${STORE_CALLBACK_PATH}`,
+        merchantLookup: '/item/items?_limit=1',
+      };
       log(`UltraCart emulator: ${emulator.origin}`);
     }
     let uauth = config.uauth;
@@ -88,7 +100,7 @@ async function main(): Promise<void> {
       oidc = { clientId: emulator.clientId, issuer: emulator.issuer, callbackURL: `${localOrigin}${OIDC_CALLBACK_PATH}` };
       log(`UltrapassId OpenID Connect emulator: ${emulator.issuer}`);
     }
-    const settings: AppSettings = { ...config, ultracart, uauth, oidc };
+    const settings: AppSettings = { ...config, ultracart, uauth, oidc, store };
     const app = await createApp(settings, { log });
     closers.push(() => app.close());
     handler = app.app;

@@ -78,3 +78,30 @@ export {
 } from './ultrapassid/options.js';
 export type { UltrapassIdProfile, UltrapassIdTokens, UltrapassIdClaims } from './ultrapassid/profile.js';
 import './passport-augmentation.js';
+export { UltraCartOAuthStrategy } from './ultracart/oauth/strategy.js';
+export { UltraCartOAuthClient, type UltraCartOAuthClientOptions, type UltraCartOAuthRevocation } from './ultracart/oauth/client.js';
+export {
+  UltraCartOAuthError,
+  UltraCartNotConnectedError,
+  UltraCartRefreshBusyError,
+  type UltraCartOAuthEndpoint,
+  type UltraCartOAuthErrorCode,
+} from './ultracart/oauth/errors.js';
+export { UltraCartOAuthConnections, type UltraCartOAuthConnectionsOptions, type DisconnectOutcome } from './ultracart/oauth/connections.js';
+export { MemoryOAuthTokenStore, type OAuthTokenStore, type StoredOAuthTokens } from './ultracart/oauth/token-store.js';
+export {
+  RedisOAuthTokenStore,
+  OAuthTokenStoreUnavailableError,
+  type RedisOAuthTokenStoreOptions,
+} from './ultracart/oauth/redis-token-store.js';
+export { UltraCartOAuthFailureMessages, type UltraCartOAuthFailureReason } from './ultracart/oauth/messages.js';
+export type { UltraCartOAuthTokens } from './ultracart/oauth/tokens.js';
+export { merchantIdIn, type UltraCartOAuthProfile, type MerchantLookup, type MerchantIdSource } from './ultracart/oauth/profile.js';
+export type {
+  UltraCartOAuthStrategyOptions,
+  UltraCartOAuthStrategyOptionsWithRequest,
+  UltraCartOAuthAuthenticateOptions,
+  UltraCartOAuthInfo,
+  UltraCartOAuthVerifyFunction,
+  UltraCartOAuthVerifyFunctionWithRequest,
+} from './ultracart/oauth/options.js';

@@ -56,6 +56,7 @@ export function profilePage({ user, csrfToken, verification, oidcVerification, n
           ${user.keyExpiresAt ? html`<time datetime="${user.keyExpiresAt}">${new Date(user.keyExpiresAt).toUTCString()}</time> (when UltraCart's key for this sign-in expires)` : 'UltraCart gave no expiry'}
         </dd>
       </dl>
+      <p><a href="/store" id="store-link">Connect your UltraCart store</a> (OAuth 2.0: an app working with your store’s data)</p>
       <h2>Permissions at UltraCart</h2>
       ${permissions}
       <h2>Identity verification</h2>

@@ -27,3 +27,10 @@ export {
   type UltrapassIdPerson,
   type IdTokenFault,
 } from './ultrapassid-oidc-emulator.js';
+export type {
+  UltraCartOAuthEmulator,
+  UltraCartOAuthEmulatorOptions,
+  UltraCartOAuthEmulatorEndpoint,
+  UltraCartOAuthApp,
+  GrantErrorShape,
+} from './ultracart-oauth-emulator.js';

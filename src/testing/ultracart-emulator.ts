@@ -14,6 +14,7 @@ import {
   type VendorErrors,
 } from './server-kit.js';
 import { loginPage } from './ultracart-login-page.js';
+import { createOAuthEmulator, type UltraCartOAuthEmulator, type UltraCartOAuthEmulatorOptions } from './ultracart-oauth-emulator.js';
 
 export type UltraCartEmulatorEndpoint = 'authorize' | 'token' | 'user' | 'revoke' | 'login';
 
@@ -47,6 +48,8 @@ export interface UltraCartEmulatorOptions {
   keyLifetimeMs?: number;
   /** How many recorded calls to keep (the oldest go first). Default 100 000. */
   maxRecordedCalls?: number;
+  /** The OAuth 2.0 flow's apps, rotation and answers (see `ultracart-oauth-emulator.ts`). */
+  oauth?: UltraCartOAuthEmulatorOptions;
 }
 
 export interface UltraCartEmulator {
@@ -77,6 +80,8 @@ export interface UltraCartEmulator {
   /** Whether `simpleKey` would still be accepted. */
   isLive(simpleKey: string): boolean;
   close(): Promise<void>;
+  /** The OAuth 2.0 flow ("Connect your UltraCart store"): its apps, calls, faults and switches. */
+  oauth: UltraCartOAuthEmulator;
 }
 
 export const DEFAULT_EMULATOR_USERS: UltraCartUser[] = [
@@ -140,6 +145,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
   const codes = new Map<string, IssuedCode>();
   const keys = new Map<string, IssuedKey>();
   const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname);
+  const oauth = createOAuthEmulator(options.oauth, server);
 
   const findUser = (login?: string) => (login === undefined ? users[0] : users.find((u) => u.login === login));
 
@@ -173,6 +179,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', server.origin);
+    if (oauth.handles(url.pathname)) return oauth.handle(req, res, url);
     const endpoint = routeOf(req.method, url.pathname);
     const body = await readBody(req);
     if (calls.length >= maxRecordedCalls) calls.splice(0, Math.ceil(maxRecordedCalls / 10));
@@ -294,6 +301,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     reset() {
       calls.length = 0;
       faults.clear();
+      oauth.controls.reset();
     },
     get connections() {
       return server.connections;
@@ -309,6 +317,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
       return issued !== undefined && issued.expiresAt > Date.now();
     },
     close: () => server.close(),
+    oauth: oauth.controls,
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * `npm run test:e2e`: headless Chromium (the system's, through playwright-core) drives the example
  * app as `npm start` runs it, on its built-in emulators: sign-in, the profile, the UltrapassId
- * OpenID Connect verification (cancelled, then approved), the UAuth REST workflow, sign-out, and a
- * cancelled sign-in. One screenshot per page under test-results/.
+ * OpenID Connect verification (cancelled, then approved), the UAuth REST workflow, sign-out, a
+ * cancelled sign-in, and "Connect your UltraCart store" (OAuth 2.0: declined, connected, an API
+ * call, a refresh, a disconnect). One screenshot per page under test-results/.
  *
  * A plain script rather than a mocha file: it owns a browser and a child process and must clean
  * both up and finish within a hard time bound whatever happens.
@@ -14,9 +15,10 @@ import { Checks, describeError } from './checks.js';
 import { findChromium, INSTALL_HINT } from './chromium.js';
 import { ROOT, startExampleApp, type ExampleAppProcess } from './example-app-process.js';
 import { attributeOf, Camera, textOf, watchConsole } from './page-tools.js';
+import { connectStoreFlow } from './store-flow.js';
 
 /** The whole run, browser start to clean-up; `npm run build` before it takes a few seconds more. */
-const RUN_LIMIT_MS = 75_000;
+const RUN_LIMIT_MS = 90_000;
 const APP_START_LIMIT_MS = 20_000;
 const ACTION_LIMIT_MS = 10_000;
 const BROWSER_ARGS = [
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
       const run: Run = { checks, camera: new Camera(join(ROOT, 'test-results'), ROOT, checks), app, browser };
       await checks.flow('sign in, verify identity with UltrapassId, sign out', () => inFreshContext(run, signInVerifySignOut));
       await checks.flow('cancel on the UltraCart login page', () => inFreshContext(run, cancelSignIn));
+      await checks.flow('connect an UltraCart store, call the API, refresh, disconnect', () => inFreshContext(run, connectStoreFlow));
     }
   } finally {
     clearTimeout(watchdog);

@@ -12,6 +12,7 @@ import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
 import { createApp, type AppDeps, type ExampleApp } from '../../example-app/app.js';
 import type { AppSettings } from '../../example-app/config.js';
+import type { StoreSettings } from '../../example-app/store-config.js';
 import { pathOf } from '../support/browser.js';
 import { cookiePair } from '../support/cookies.js';
 
@@ -35,6 +36,8 @@ export interface ExampleOptions {
   settings?: Partial<AppSettings>;
   deps?: AppDeps;
   ultracart?: UltraCartEmulatorOptions;
+  /** Mount "Connect your UltraCart store" on the UltraCart emulator's OAuth side (settings as `main.ts` makes them, plus these). */
+  store?: boolean | Partial<StoreSettings>;
 }
 
 export const OIDC_CALLBACK_URL = `${APP_ORIGIN}/verify/oidc/callback`;
@@ -77,12 +80,26 @@ export function settingsFor(
   };
 }
 
+export const STORE_CALLBACK_URL = `${APP_ORIGIN}/store/callback`;
+
+/** The store settings `main.ts` makes on the emulator: its confidential demo app, merchant looked up from the items. */
+export function storeSettingsFor(ultracart: UltraCartEmulator): StoreSettings {
+  return {
+    clientId: ultracart.oauth.clientId,
+    clientSecret: ultracart.oauth.clientSecret,
+    baseURL: ultracart.url,
+    callbackURL: STORE_CALLBACK_URL,
+    merchantLookup: '/item/items?_limit=1',
+  };
+}
+
 /** Starts both emulators and the example app on them. */
 export async function startExample(options: ExampleOptions = {}): Promise<Example> {
   const ultracart = await startUltraCartEmulator(options.ultracart);
   const uauth = await startUAuthEmulator({ clientRedirectUrl: `${APP_ORIGIN}/verify/return` });
   const oidc = await startUltrapassIdOidcEmulator({ redirectUris: [OIDC_CALLBACK_URL] });
   const settings = settingsFor(ultracart, uauth, options.settings, oidc);
+  if (options.store) settings.store = { ...storeSettingsFor(ultracart), ...(options.store === true ? {} : options.store) };
   const logged: string[] = [];
   const example = await createApp(settings, { log: (line) => logged.push(line), ...options.deps });
   return {

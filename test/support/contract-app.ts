@@ -3,12 +3,16 @@ import session from 'express-session';
 import { Passport } from 'passport';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
-import { UltraCartStrategy, UltrapassIdStrategy, type StateStore, type UsedStateLedger } from '../../src/index.js';
+import { UltraCartOAuthStrategy, UltraCartStrategy, UltrapassIdStrategy, type StateStore, type UsedStateLedger } from '../../src/index.js';
 import { startUltraCartEmulator, startUltrapassIdOidcEmulator, type UltraCartEmulator } from '../../src/testing/index.js';
 import { pathOf } from './browser.js';
 
 /** How a flow's verify function behaves in a test. */
 export type VerifyMode = 'user' | 'refuse' | 'throw' | 'hang';
+
+/** The strategies of the package, by their default names. */
+export const FLOW_NAMES = ['ultracart', 'ultrapassid', 'ultracart-oauth'] as const;
+export type FlowName = (typeof FLOW_NAMES)[number];
 
 /** What a test may set for one strategy of the contract app. */
 export interface FlowSettings {
@@ -42,7 +46,7 @@ export interface ContractApp {
   app: express.Express;
   /** A supertest agent that keeps cookies, like one browser. */
   browser(): TestAgent;
-  flows: { ultracart: Flow; ultrapassid: Flow };
+  flows: Record<FlowName, Flow>;
   close(): Promise<void>;
 }
 
@@ -66,7 +70,7 @@ export interface CallbackOutcome {
  * same process-wide used-state ledger. A refused callback answers JSON `{ reason, message }` with
  * the strategy's status, an error answers `{ code }` with its status.
  */
-export async function startContractApp(settings: Partial<Record<'ultracart' | 'ultrapassid', FlowSettings>> = {}): Promise<ContractApp> {
+export async function startContractApp(settings: Partial<Record<FlowName, FlowSettings>> = {}): Promise<ContractApp> {
   const ultracart = await startUltraCartEmulator();
   const provider = await startUltrapassIdOidcEmulator();
   const passport = new Passport();
@@ -111,6 +115,19 @@ export async function startContractApp(settings: Partial<Record<'ultracart' | 'u
       (profile) => ultrapassidVerify(`ultrapassid:${profile.id}`),
     ) as never,
   );
+  const oauthVerify = verifyFor('ultracart-oauth', settings['ultracart-oauth']?.verify);
+  passport.use(
+    new UltraCartOAuthStrategy(
+      {
+        clientId: ultracart.oauth.clientId,
+        clientSecret: ultracart.oauth.clientSecret,
+        callbackURL: 'http://127.0.0.1/auth/ultracart-oauth/callback',
+        baseURL: ultracart.url,
+        ...common(settings['ultracart-oauth']),
+      },
+      (tokens) => oauthVerify(`ultracart-oauth:${tokens.accessToken.slice(-6)}`),
+    ) as never,
+  );
   passport.serializeUser((user: unknown, done: (err: unknown, id?: unknown) => void) => done(null, user));
   passport.deserializeUser((user: unknown, done: (err: unknown, user?: unknown) => void) => done(null, user as Express.User));
 
@@ -118,7 +135,7 @@ export async function startContractApp(settings: Partial<Record<'ultracart' | 'u
   app.use(session({ secret: 'contract-secret-that-is-at-least-32-bytes', resave: false, saveUninitialized: false, name: 'sid' }));
   app.use(passport.initialize());
   app.use(passport.session());
-  for (const name of ['ultracart', 'ultrapassid']) {
+  for (const name of FLOW_NAMES) {
     app.get(`/auth/${name}`, passport.authenticate(name));
     app.get(`/auth/${name}/callback`, (req, res, next) => {
       passport.authenticate(
@@ -171,6 +188,21 @@ export async function startContractApp(settings: Partial<Record<'ultracart' | 'u
       deny: async (vendorURL: string) => pathOf((await provider.deny(vendorURL)).url),
       exchanges: () => provider.count('token'),
       authorizations: () => provider.count('authorize'),
+    },
+    'ultracart-oauth': {
+      name: 'ultracart-oauth',
+      loginPath: '/auth/ultracart-oauth',
+      callbackPath: '/auth/ultracart-oauth/callback',
+      async begin(browser: TestAgent) {
+        const res = await browser.get('/auth/ultracart-oauth').expect(302);
+        const vendorURL = res.headers.location as string;
+        return { vendorURL, state: new URL(vendorURL).searchParams.get('state')! };
+      },
+      // One merchant account approves in the emulator; each approval is still a code of its own.
+      approve: async (vendorURL: string) => pathOf(await ultracart.oauth.approve(vendorURL)),
+      deny: async (vendorURL: string) => pathOf(await ultracart.oauth.deny(vendorURL)),
+      exchanges: () => ultracart.oauth.count('token'),
+      authorizations: () => ultracart.oauth.count('authorize'),
     },
   };
 
