@@ -1,16 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { log } from '../log.js';
-import type { ConnectionLane } from '../http/connection-lane.js';
-import {
-  ACCEPT_ENCODING,
-  connectionLane,
-  defaultDispatcher,
-  defaultRevokeDispatcher,
-  isJsonContentType,
-  parseJson,
-  send,
-  type IncomingResponse,
-} from '../http/transport.js';
+import { laneFor, type ConnectionLane } from '../http/connection-lane.js';
+import { ACCEPT_ENCODING, isJsonContentType, parseJson, send, type IncomingResponse } from '../http/transport.js';
 import { readOptions } from '../option-schema.js';
 import { USER_AGENT } from '../http/user-agent.js';
 import { readExpiry, type ExpiryReading } from './date-time.js';
@@ -126,8 +117,6 @@ export class UltraCartClient {
   private readonly appSecret: string;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: Record<UltraCartEndpoint, number>;
-  private readonly dispatcher: Dispatcher;
-  private readonly revokeDispatcher: Dispatcher;
   private readonly callLane: ConnectionLane;
   private readonly revokeLane: ConnectionLane;
   private readonly urls: Record<UltraCartEndpoint, URL>;
@@ -147,11 +136,9 @@ export class UltraCartClient {
       typeof bounds === 'number'
         ? { authorize: bounds, token: bounds, user: bounds, revoke: bounds }
         : { ...DEFAULT_MAX_RESPONSE_BYTES, ...bounds };
-    this.dispatcher = values.dispatcher ?? defaultDispatcher();
-    this.revokeDispatcher = values.revokeDispatcher ?? values.dispatcher ?? defaultRevokeDispatcher();
     const origin = new URL(this.baseURL).origin;
-    this.callLane = connectionLane(this.dispatcher, origin);
-    this.revokeLane = connectionLane(this.revokeDispatcher, origin, 'revoke');
+    this.callLane = laneFor(values.dispatcher, origin);
+    this.revokeLane = laneFor(values.revokeDispatcher ?? values.dispatcher, origin, 'revoke');
     const retry = values.revokeRetry;
     this.revocations = new Revocations(
       (key) => this.revokeSession(key),
@@ -300,9 +287,7 @@ export class UltraCartClient {
         body: call.body,
         timeoutMs: this.timeoutMs,
         maxBodyBytes: this.maxResponseBytes[call.endpoint],
-        ...(call.endpoint === 'revoke'
-          ? { dispatcher: this.revokeDispatcher, lane: this.revokeLane }
-          : { dispatcher: this.dispatcher, lane: this.callLane }),
+        lane: call.endpoint === 'revoke' ? this.revokeLane : this.callLane,
         onLateResponse: call.onLateResponse,
       });
     } catch (err) {
