@@ -57,6 +57,7 @@ export class ConnectionLane {
   // Sets keep arrival order and remove a member in O(1).
   private readonly waiting = new Set<LaneCall>();
   private readonly lingering = new Set<LaneCall>();
+  private refillScheduled = false;
   /** Connections the lane holds at most: its calls in flight, and as many lingering exchanges. */
   readonly maxConnections: number;
 
@@ -90,14 +91,20 @@ export class ConnectionLane {
   /** A started call ended while its caller waited. */
   leave(): void {
     this.active -= 1;
-    this.next();
+    this.startNext();
   }
 
   /** The caller of a started call gave up: its exchange keeps its connection, outside the `limit`. */
   linger(call: LaneCall): void {
     this.active -= 1;
     this.lingering.add(call);
-    this.next();
+    // Calls queued together time out together, in one run of timers: the slot goes to a waiting
+    // call only after that run, when those that timed out with this one have left the queue.
+    // Started at once, each would have taken a connection a moment before its own deadline.
+    if (!this.refillScheduled) {
+      this.refillScheduled = true;
+      setImmediate(refill, this);
+    }
   }
 
   /** A lingering exchange ended (a late answer, an error, or `LINGER_MS`). */
@@ -110,15 +117,22 @@ export class ConnectionLane {
     return { active: this.active, waiting: this.waiting.size, lingering: this.lingering.size };
   }
 
-  /** Starts the call that has waited longest and still has time for an answer, if any. */
-  private next(): void {
+  /** Starts waiting calls while slots are free. */
+  refill(): void {
+    this.refillScheduled = false;
+    while (this.active < this.limit) if (!this.startNext()) return;
+  }
+
+  /** Starts the call that has waited longest and still has time for an answer; false if there is none. */
+  private startNext(): boolean {
     for (const call of this.waiting) {
       this.waiting.delete(call);
       if (!call.hasTimeLeft()) continue;
       this.makeRoom();
       call.start();
-      return;
+      return true;
     }
+    return false;
   }
 
   /** Counts a call in flight, ending the longest-lingering exchange if the connections are all held. */
@@ -131,6 +145,10 @@ export class ConnectionLane {
       oldest.abandon();
     }
   }
+}
+
+function refill(lane: ConnectionLane): void {
+  lane.refill();
 }
 
 export type LaneKind = 'call' | 'revoke';
