@@ -69,7 +69,7 @@ describe('deadlines under a full pool', () => {
     expect(Math.max(...outcomes.map((o) => o.tookMs))).to.be.below(TIMEOUT_MS + MARGIN_MS);
     // The first wave's exchanges linger for a late answer without holding the second wave back (issue 18).
     expect(emulator.count('authorize')).to.equal(2 * DEFAULT_CONNECTIONS_PER_ORIGIN);
-    expect(emulator.connections).to.equal(2 * DEFAULT_CONNECTIONS_PER_ORIGIN);
+    expect(emulator.connections).to.be.at.most(2 * DEFAULT_CONNECTIONS_PER_ORIGIN);
   });
 
   it('shares one bound between two clients of the same origin', async () => {
