@@ -31,8 +31,10 @@ export interface LaneCall {
   /**
    * Whether a call that waited still has time enough for an answer. One with too little left is
    * not sent (it fails at its deadline): its request would only take a connection (issue 18).
+   * `afterTimeout`: the slot it would take was freed by a call that got no answer in its whole
+   * timeout, so the upstream may be stalled and more time is needed.
    */
-  hasTimeLeft(): boolean;
+  hasTimeLeft(afterTimeout: boolean): boolean;
   /** Ends a lingering exchange and destroys its connection. */
   abandon(): void;
 }
@@ -57,7 +59,6 @@ export class ConnectionLane {
   // Sets keep arrival order and remove a member in O(1).
   private readonly waiting = new Set<LaneCall>();
   private readonly lingering = new Set<LaneCall>();
-  private refillScheduled = false;
   /** Connections the lane holds at most: its calls in flight, and as many lingering exchanges. */
   readonly maxConnections: number;
 
@@ -91,20 +92,14 @@ export class ConnectionLane {
   /** A started call ended while its caller waited. */
   leave(): void {
     this.active -= 1;
-    this.startNext();
+    this.startNext(false);
   }
 
   /** The caller of a started call gave up: its exchange keeps its connection, outside the `limit`. */
   linger(call: LaneCall): void {
     this.active -= 1;
     this.lingering.add(call);
-    // Calls queued together time out together, in one run of timers: the slot goes to a waiting
-    // call only after that run, when those that timed out with this one have left the queue.
-    // Started at once, each would have taken a connection a moment before its own deadline.
-    if (!this.refillScheduled) {
-      this.refillScheduled = true;
-      setImmediate(refill, this);
-    }
+    this.startNext(true);
   }
 
   /** A lingering exchange ended (a late answer, an error, or `LINGER_MS`). */
@@ -117,22 +112,18 @@ export class ConnectionLane {
     return { active: this.active, waiting: this.waiting.size, lingering: this.lingering.size };
   }
 
-  /** Starts waiting calls while slots are free. */
-  refill(): void {
-    this.refillScheduled = false;
-    while (this.active < this.limit) if (!this.startNext()) return;
-  }
-
-  /** Starts the call that has waited longest and still has time for an answer; false if there is none. */
-  private startNext(): boolean {
+  /**
+   * Starts the call that has waited longest and still has time for an answer. `afterTimeout`: the
+   * slot was freed by a call that timed out, so the upstream may be stalled.
+   */
+  private startNext(afterTimeout: boolean): void {
     for (const call of this.waiting) {
       this.waiting.delete(call);
-      if (!call.hasTimeLeft()) continue;
+      if (!call.hasTimeLeft(afterTimeout)) continue;
       this.makeRoom();
       call.start();
-      return true;
+      return;
     }
-    return false;
   }
 
   /** Counts a call in flight, ending the longest-lingering exchange if the connections are all held. */
@@ -145,10 +136,6 @@ export class ConnectionLane {
       oldest.abandon();
     }
   }
-}
-
-function refill(lane: ConnectionLane): void {
-  lane.refill();
 }
 
 export type LaneKind = 'call' | 'revoke';

@@ -72,12 +72,7 @@ const enum Phase {
 }
 
 const TIMED_OUT = 'no complete response before the timeout';
-/**
- * A call that waited for a connection is sent only with this much of its time left (or a tenth
- * of its timeout, if less). Calls queued together expire together: without this, the first to
- * expire freed a connection for the next, which expired a moment later, and behind a stalled
- * upstream each such request took a connection for nothing.
- */
+/** A call that waited for a connection is sent only with this much of its time left (or a tenth of its timeout, if less). */
 const MIN_TIME_LEFT_MS = 50;
 
 /**
@@ -112,8 +107,15 @@ class Exchange implements LaneCall, Dispatcher.DispatchHandler {
     this.deadlineAt = performance.now() + this.req.timeoutMs;
   }
 
-  hasTimeLeft(): boolean {
-    return this.phase === Phase.Waiting && this.deadlineAt - performance.now() >= Math.min(MIN_TIME_LEFT_MS, this.req.timeoutMs / 10);
+  /**
+   * After a timeout freed the slot, half the timeout must be left: calls queued together expire
+   * together, and without this the first to expire freed a connection for the next, which expired
+   * a moment later; behind a stalled upstream each such request took a connection for nothing.
+   */
+  hasTimeLeft(afterTimeout: boolean): boolean {
+    const { timeoutMs } = this.req;
+    const needed = afterTimeout ? timeoutMs / 2 : Math.min(MIN_TIME_LEFT_MS, timeoutMs / 10);
+    return this.phase === Phase.Waiting && this.deadlineAt - performance.now() >= needed;
   }
 
   start(): void {
