@@ -120,6 +120,8 @@ export class UltraCartClient {
   private readonly callLane: ConnectionLane;
   private readonly revokeLane: ConnectionLane;
   private readonly urls: Record<UltraCartEndpoint, URL>;
+  /** Added to a 404's message: UltraCart answers 404 for a baseURL without its `/rest/v2` prefix. */
+  private readonly notFoundHint: string;
   /**
    * Where `revokeWithRetry` keeps failed revocations until they succeed or run out of attempts;
    * it emits a `revocation` event for each attempt.
@@ -155,6 +157,10 @@ export class UltraCartClient {
         : { authorization: `Bearer ${credential.accessToken}` }),
     };
     this.appSecret = 'simpleKey' in credential ? credential.simpleKey : credential.accessToken;
+    const path = new URL(this.baseURL).pathname;
+    this.notFoundHint = /\/rest\/v2$/.test(path)
+      ? ''
+      : ` (the baseURL ${JSON.stringify(this.baseURL)} does not end in /rest/v2, where UltraCart's REST API is: ${DEFAULT_BASE_URL})`;
     this.urls = {
       authorize: new URL(`${this.baseURL}/sso/authorize`),
       token: new URL(`${this.baseURL}/sso/token`),
@@ -294,7 +300,9 @@ export class UltraCartClient {
       throw transportFailure(call.endpoint, err);
     }
     log.ultracart('%s %s -> %d', call.method, call.url.pathname, res.status);
-    if (res.status < 200 || res.status > 299) throw httpFailure(call.endpoint, res, call.secrets);
+    if (res.status < 200 || res.status > 299) {
+      throw httpFailure(call.endpoint, res, call.secrets, res.status === 404 ? this.notFoundHint : '');
+    }
     if (call.endpoint === 'revoke') return {};
 
     if (!mayHoldJson(res.headers['content-type'])) {
