@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * Messages between the bench runner and its child processes, over Node's IPC channel. The
  * runner never shares an event loop with the apps or the emulator, so it talks to them here.
@@ -23,6 +24,9 @@ export interface UpstreamAddresses {
   oauth2Origin: string;
   oauth2ClientId: string;
   oauth2ClientSecret: string;
+  /** The UltrapassId OpenID Connect emulator (auto-approving): its issuer (also its origin) and the client it knows. */
+  oidcIssuer: string;
+  oidcClientId: string;
 }
 
 /** What the runner can ask of a child. `latency` and `reset` are for the emulator process only. */
@@ -37,8 +41,14 @@ export interface ControlReply {
   type: 'reply';
   /** CPU time (user + system) this process has used since it started, in microseconds. */
   cpuMicros: number;
-  /** Emulator process only: TCP connections accepted since start by the UltraCart emulator and by the OAuth 2.0 dialect. */
-  connections?: { ultracart: number; oauth2: number };
+  /**
+   * CPU time of the process's main thread alone (the JavaScript thread: no GC helper, libuv or
+   * compiler threads), in microseconds, from `/proc/self/task/<pid>/schedstat`; where Linux's
+   * `/proc` is missing, the whole process's (`cpuMicros`).
+   */
+  mainThreadCpuMicros: number;
+  /** Emulator process only: TCP connections accepted since start by the UltraCart emulator, the OAuth 2.0 dialect and the OIDC emulator. */
+  connections?: { ultracart: number; oauth2: number; oidc: number };
   /** Contenders only: the most outgoing (upstream) TCP connections open at once since the previous stats request. */
   peakSockets?: number;
 }
@@ -48,8 +58,34 @@ export function answerControl(act: (command: ControlCommand) => Partial<ControlR
   process.on('message', (message: ControlRequest) => {
     const extra = act(message);
     const { user, system } = process.cpuUsage();
-    sendToParent({ ...extra, id: message.id, type: 'reply', cpuMicros: user + system });
+    const cpuMicros = user + system;
+    sendToParent({ ...extra, id: message.id, type: 'reply', cpuMicros, mainThreadCpuMicros: mainThreadCpu() ?? cpuMicros });
   });
+}
+
+/**
+ * The main thread's CPU time in microseconds. `schedstat`'s first field is the thread's time on a
+ * CPU in nanoseconds; `stat`'s utime and stime are in clock ticks (100 per second on Linux), too
+ * coarse for a round, so it is the fallback.
+ */
+function mainThreadCpu(): number | undefined {
+  try {
+    const schedstat = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
+    const ns = Number(schedstat.split(' ', 1)[0]);
+    if (Number.isFinite(ns)) return ns / 1000;
+  } catch {
+    /* not Linux, or /proc not mounted */
+  }
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    if (Number.isFinite(ticks)) return ticks * 10_000;
+  } catch {
+    /* as above */
+  }
+  return undefined;
 }
 
 /** In a child: exit when the runner goes away, so no process outlives the bench. */

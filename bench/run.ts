@@ -11,13 +11,27 @@ import { BrowserPools } from './load/browsers.js';
 import type { FlowTarget } from './load/flow.js';
 import { runRound } from './load/round.js';
 import { control, startChild, stopAll, type Child } from './processes.js';
-import { FLOOR, FLOOR_PASSPORT, OAUTH2, PACKAGE, renderReport, summarise, type ContenderName, type MeasuredRound } from './report.js';
+import {
+  FLOOR,
+  FLOOR_PASSPORT,
+  OAUTH2,
+  OIDC_PASSPORT,
+  PACKAGE,
+  renderReport,
+  summarise,
+  ULTRAPASSID,
+  type ContenderName,
+  type MeasuredRound,
+} from './report.js';
 
+/** Every app measured, in one round-robin. A new flow adds its contender and yardstick here and in report.ts's COMPARISONS. */
 const CONTENDERS: Array<{ name: ContenderName; file: string }> = [
   { name: PACKAGE, file: './contenders/passport-ultracart.ts' },
   { name: FLOOR, file: './contenders/floor.ts' },
   { name: FLOOR_PASSPORT, file: './contenders/floor-passport.ts' },
   { name: OAUTH2, file: './contenders/passport-oauth2.ts' },
+  { name: ULTRAPASSID, file: './contenders/ultrapassid.ts' },
+  { name: OIDC_PASSPORT, file: './contenders/floor-passport-oidc.ts' },
 ];
 
 async function main(): Promise<void> {
@@ -38,7 +52,7 @@ async function main(): Promise<void> {
     })),
   );
   const browsers = new BrowserPools(config.concurrency);
-  const vendorOrigins = [upstream.ultracartOrigin, upstream.oauth2Origin];
+  const vendorOrigins = [upstream.ultracartOrigin, upstream.oauth2Origin, new URL(upstream.oidcIssuer).origin];
   const target = (child: Child): FlowTarget => ({
     origin: child.ready.url,
     signInPath: ROUTES.signIn,
@@ -50,14 +64,17 @@ async function main(): Promise<void> {
    * Counters read before and after each round. Upstream connections are everything the emulator
    * process accepted minus the load generator's own; CPU times are each process's own account.
    */
-  const snapshot = async (app: Child): Promise<{ connections: number; peakSockets: number; appCpu: number; emulatorCpu: number }> => {
+  const snapshot = async (
+    app: Child,
+  ): Promise<{ connections: number; peakSockets: number; appCpu: number; appMainCpu: number; emulatorCpu: number }> => {
     const [upstreamReply, appReply] = await Promise.all([control(emulator, { type: 'stats' }), control(app, { type: 'stats' })]);
-    const accepted = upstreamReply.connections!.ultracart + upstreamReply.connections!.oauth2;
+    const accepted = upstreamReply.connections!.ultracart + upstreamReply.connections!.oauth2 + upstreamReply.connections!.oidc;
     const ours = vendorOrigins.reduce((sum, origin) => sum + browsers.connectionsTo(origin), 0);
     return {
       connections: accepted - ours,
       peakSockets: appReply.peakSockets ?? 0,
       appCpu: appReply.cpuMicros,
+      appMainCpu: appReply.mainThreadCpuMicros,
       emulatorCpu: upstreamReply.cpuMicros,
     };
   };
@@ -84,6 +101,7 @@ async function main(): Promise<void> {
             upstreamConnections: after.connections - before.connections,
             peakUpstreamSockets: after.peakSockets,
             appCpuMs: (after.appCpu - before.appCpu) / 1000,
+            appMainCpuMs: (after.appMainCpu - before.appMainCpu) / 1000,
             emulatorCpuMs: (after.emulatorCpu - before.emulatorCpu) / 1000,
           };
           rounds.push(measured);
@@ -111,10 +129,10 @@ async function main(): Promise<void> {
   console.log('Written to bench/results.md');
 }
 
-function describeRound({ contender, result, upstreamConnections, appCpuMs }: MeasuredRound): string {
+function describeRound({ contender, result, upstreamConnections, appMainCpuMs }: MeasuredRound): string {
   const rate = (result.flows * 1000) / result.elapsedMs;
-  const cpu = result.flows > 0 ? (appCpuMs / result.flows).toFixed(2) : '-';
-  return `${contender}: ${rate.toFixed(0)} flows/s, app CPU ${cpu} ms/flow, ${result.errors} errors, ${upstreamConnections} upstream connections`;
+  const cpu = result.flows > 0 ? ((appMainCpuMs * 1000) / result.flows).toFixed(0) : '-';
+  return `${contender}: ${rate.toFixed(0)} flows/s, main-thread CPU ${cpu} µs/flow, ${result.errors} errors, ${upstreamConnections} upstream connections`;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

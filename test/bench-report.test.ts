@@ -1,6 +1,28 @@
 import { expect } from 'chai';
 import { commandLine, readConfig } from '../bench/config.js';
-import { pairedRatio } from '../bench/report.js';
+import type { RoundResult } from '../bench/load/round.js';
+import { FLOOR_PASSPORT, PACKAGE, pairedRatio, summarise, type MeasuredRound } from '../bench/report.js';
+
+/** A measured round with `flows` flows in 1 s and `mainCpuMs` of main-thread CPU. */
+function round(contender: MeasuredRound['contender'], flows: number, mainCpuMs: number, callbacks: number[] = [1]): MeasuredRound {
+  const result: RoundResult = {
+    flows,
+    elapsedMs: 1000,
+    legs: { authorize: [1], login: [1], callback: callbacks },
+    errors: 0,
+    errorKinds: new Map(),
+  };
+  return {
+    contender,
+    latencyMs: 0,
+    result,
+    upstreamConnections: 0,
+    peakUpstreamSockets: 0,
+    appCpuMs: mainCpuMs * 1.2,
+    appMainCpuMs: mainCpuMs,
+    emulatorCpuMs: 0,
+  };
+}
 
 describe('the benchmark’s arithmetic', () => {
   describe('pairedRatio', () => {
@@ -15,6 +37,22 @@ describe('the benchmark’s arithmetic', () => {
 
     it('is NaN when there is no round to compare', () => {
       expect(pairedRatio([], [])).to.be.NaN;
+    });
+  });
+
+  describe('summarise', () => {
+    it('gives each round its own main-thread microseconds per flow, flows/s and leg percentiles', () => {
+      const rounds = [round(PACKAGE, 500, 250, [10, 20, 30]), round(FLOOR_PASSPORT, 400, 200), round(PACKAGE, 1000, 400, [5])];
+      const summary = summarise(rounds, PACKAGE, 0);
+      expect(summary.roundMainCpuPerFlow).to.deep.equal([500, 400]);
+      expect(summary.roundRates).to.deep.equal([500, 1000]);
+      expect(summary.roundLegs.map((legs) => legs.callback.p50)).to.deep.equal([20, 5]);
+    });
+
+    it('pairs CPU per flow by round, so a slow spell on both sides cancels out', () => {
+      const pkg = summarise([round(PACKAGE, 500, 250), round(PACKAGE, 100, 100)], PACKAGE, 0);
+      const yardstick = summarise([round(FLOOR_PASSPORT, 500, 250), round(FLOOR_PASSPORT, 100, 100)], FLOOR_PASSPORT, 0);
+      expect(pairedRatio(pkg.roundMainCpuPerFlow, yardstick.roundMainCpuPerFlow)).to.equal(1);
     });
   });
 

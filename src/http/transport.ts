@@ -1,25 +1,28 @@
-import { Agent, type Dispatcher } from 'undici';
-import { ConnectionLane, laneFor } from './connection-lane.js';
+import { performance } from 'node:perf_hooks';
+import type { Dispatcher } from 'undici';
+import { laneFor, LINGER_MS, type ConnectionLane, type LaneCall } from './connection-lane.js';
 import { decodeBody, IDENTITY } from './content-encoding.js';
 export { ACCEPT_ENCODING } from './content-encoding.js';
+export { DEFAULT_CONNECTIONS_PER_ORIGIN, LINGER_MS, REVOKE_CONNECTIONS_PER_ORIGIN } from './connection-lane.js';
 
 /** One HTTP exchange with a vendor API, as the vendor clients describe it. */
 export interface OutgoingRequest {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   url: URL;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | undefined;
   /** The caller's whole budget: time queued for a connection, then the exchange. */
   timeoutMs: number;
   maxBodyBytes: number;
-  dispatcher?: Dispatcher;
-  /** The queue for a connection; default the sign-in lane of `dispatcher` for the URL's origin. */
-  lane?: ConnectionLane;
+  /** The queue for a connection, and the dispatcher behind it; default the sign-in lane of `dispatcher` for the URL's origin. */
+  lane?: ConnectionLane | undefined;
+  /** Used only without `lane`: default the process's own pool for the URL's origin. */
+  dispatcher?: Dispatcher | undefined;
   /**
    * Called with a response that arrived complete after the caller had given up on it, so a
    * client can undo what the upstream did meanwhile (revoke a key issued too late to be used).
    */
-  onLateResponse?: (res: IncomingResponse) => void;
+  onLateResponse?: ((res: IncomingResponse) => void) | undefined;
 }
 
 export interface IncomingResponse {
@@ -32,8 +35,9 @@ export interface IncomingResponse {
 export type TransportFailure = 'timeout' | 'network' | 'too-large' | 'encoding';
 
 /**
- * Raised when no complete response arrived. The message names the failure only: the request's
- * headers and body hold keys and codes, so neither is kept here.
+ * Raised when no complete response arrived. The message names the failure and, for a connection
+ * that failed, the host and port tried: never the path, the query, the headers or the body, which
+ * hold keys and codes.
  */
 export class TransportError extends Error {
   readonly kind: TransportFailure;
@@ -45,250 +49,206 @@ export class TransportError extends Error {
 }
 
 /**
- * Keep-alive pool size per vendor origin. A sign-in holds one upstream call open at a time, so a
- * burst needs about as many connections as sign-ins in flight: with 16, 32 concurrent sign-ins at
- * 20 ms upstream latency queued for a connection and managed about 230 flows/s, against about 390
- * with 64 (`npm run bench -- --pool N`, issue 5). Still a bound: never more open at once.
- */
-export const DEFAULT_CONNECTIONS_PER_ORIGIN = 64;
-
-/**
- * Connections per origin kept for sign-out revocations, apart from the sign-in pool, so a revoke
- * is sent at once even while stalled sign-ins hold every pooled connection (issue 10).
- */
-export const REVOKE_CONNECTIONS_PER_ORIGIN = 4;
-
-/**
- * How long an exchange the caller has given up on may keep its connection, waiting for the
- * upstream's answer. Destroying the socket at the caller's deadline would make the next call open
- * a new one, a connection per timed-out call against an upstream already struggling; keeping it
- * holds the number of connections to the pool size, and reuses them once the upstream answers.
- */
-export const LINGER_MS = 30_000;
-
-const AGENT_OPTIONS = { keepAliveTimeout: 4_000, keepAliveMaxTimeout: 30_000, pipelining: 1 } as const;
-let sharedAgent: Agent | undefined;
-let revokeAgent: Agent | undefined;
-
-/**
- * The dispatcher used when a client is given none. One for the process, so every strategy and
- * middleware talking to the same origin shares one bounded pool.
- */
-export function defaultDispatcher(): Dispatcher {
-  sharedAgent ??= new Agent({ connections: DEFAULT_CONNECTIONS_PER_ORIGIN, ...AGENT_OPTIONS });
-  return sharedAgent;
-}
-
-/** The process's own small pool for revocations, used when a client is given no dispatcher. */
-export function defaultRevokeDispatcher(): Dispatcher {
-  revokeAgent ??= new Agent({ connections: REVOKE_CONNECTIONS_PER_ORIGIN, ...AGENT_OPTIONS });
-  return revokeAgent;
-}
-
-/** The sign-in lane (`kind` 'call') or the revocation lane of an origin through a dispatcher. */
-export function connectionLane(dispatcher: Dispatcher, origin: string, kind: 'call' | 'revoke' = 'call'): ConnectionLane {
-  return laneFor(dispatcher, origin, kind, kind === 'revoke' ? REVOKE_CONNECTIONS_PER_ORIGIN : DEFAULT_CONNECTIONS_PER_ORIGIN);
-}
-
-/**
- * A time limit given to undici as the request's signal. undici accepts an EventEmitter-like
- * signal and uses only `once` and `removeListener` on it, for one `abort` listener; this holds
- * that one listener in a field instead of constructing an EventEmitter per call, and the timer is
- * cleared the moment the exchange ends (issue 5 benchmark). Unref'd: it only bounds a lingering
- * exchange, which must not keep a process alive.
- */
-class Deadline {
-  expired = false;
-  private listener: (() => void) | undefined;
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(ms: number) {
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      const listener = this.listener;
-      this.listener = undefined;
-      listener?.();
-    }, ms);
-    this.timer.unref();
-  }
-
-  on(_event: 'abort', listener: () => void): this {
-    this.listener = listener;
-    return this;
-  }
-
-  once(event: 'abort', listener: () => void): this {
-    return this.on(event, listener);
-  }
-
-  removeListener(_event: 'abort', listener: () => void): this {
-    if (this.listener === listener) this.listener = undefined;
-    return this;
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    this.listener = undefined;
-  }
-}
-
-/**
  * Sends one request and reads the whole, size-capped body. Redirects are never followed (undici's
- * `request` does not follow them): a vendor's 3xx comes back as a status for the caller to refuse,
+ * dispatchers do not follow them): a vendor's 3xx comes back as a status for the caller to refuse,
  * because following it would forward key headers and the code in the body to another host.
  *
  * The caller's promise settles by `timeoutMs` whatever happens: a call still waiting for a
  * connection then leaves the queue without ever opening one; a call already sent lets its
- * exchange linger (see `LINGER_MS`) and hands a late answer to `onLateResponse`.
+ * exchange linger (see `LINGER_MS` and `ConnectionLane`) and hands a late answer to `onLateResponse`.
  */
 export function send(req: OutgoingRequest): Promise<IncomingResponse> {
-  const dispatcher = req.dispatcher ?? defaultDispatcher();
-  const lane = req.lane ?? connectionLane(dispatcher, req.url.origin);
+  const lane = req.lane ?? laneFor(req.dispatcher, req.url.origin);
   return new Promise<IncomingResponse>((resolve, reject) => {
-    let waiting = true;
-    let gaveUp = false;
-    const start = (): void => {
-      waiting = false;
-      exchange(req, dispatcher).then(
-        (res) => {
-          lane.leave();
-          if (!gaveUp) {
-            clearTimeout(timer);
-            resolve(res);
-          } else {
-            req.onLateResponse?.(res);
-          }
-        },
-        (err: unknown) => {
-          lane.leave();
-          if (!gaveUp) {
-            clearTimeout(timer);
-            reject(err);
-          }
-        },
-      );
-    };
-    const timer = setTimeout(() => {
-      gaveUp = true;
-      if (waiting) {
-        lane.withdraw(start);
-        reject(new TransportError('timeout', 'no connection became free before the timeout'));
-      } else {
-        reject(new TransportError('timeout', 'no complete response before the timeout'));
-      }
-    }, req.timeoutMs);
-    lane.enter(start);
+    lane.enter(new Exchange(req, lane, resolve, reject));
   });
 }
 
-async function exchange(req: OutgoingRequest, dispatcher: Dispatcher): Promise<IncomingResponse> {
-  const limitMs = req.timeoutMs + LINGER_MS;
-  const deadline = new Deadline(limitMs);
-  try {
-    return await exchangeWithin(req, dispatcher, deadline, limitMs);
-  } finally {
-    deadline.clear();
-  }
+const enum Phase {
+  Waiting,
+  Sent,
+  Lingering,
+  Done,
 }
 
-async function exchangeWithin(
-  req: OutgoingRequest,
-  dispatcher: Dispatcher,
-  deadline: Deadline,
-  limitMs: number,
-): Promise<IncomingResponse> {
-  let res: Dispatcher.ResponseData;
-  try {
-    // The dispatcher's own request(), given origin and path, skips the URL re-parsing and option
-    // copying of undici's top-level request() on every call.
-    res = await dispatcher.request({
-      origin: req.url.origin,
-      path: req.url.pathname + req.url.search,
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      signal: deadline as unknown as Dispatcher.RequestOptions['signal'],
-      headersTimeout: limitMs,
-      bodyTimeout: limitMs,
-    });
-  } catch (err) {
-    throw toTransportError(err, deadline);
-  }
-
-  const headers = flattenHeaders(res.headers);
-  const length = headers['content-length'];
-  const declared = length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
-  if (declared !== undefined && declared > req.maxBodyBytes) {
-    res.body.destroy();
-    throw new TransportError('too-large', `response body of ${declared} bytes exceeds the ${req.maxBodyBytes}-byte cap`);
-  }
-  const encoding = headers['content-encoding'];
-  if (encoding !== undefined && !IDENTITY.test(encoding)) {
-    const decoded = await decodeBody(await readCapped(res.body, req.maxBodyBytes, deadline), encoding, req.maxBodyBytes);
-    if (!decoded.ok) throw new TransportError(decoded.kind, decoded.message);
-    return { status: res.statusCode, headers, text: decoded.text };
-  }
-
-  // undici fails a body longer than its declared length, so a declared length within the cap lets
-  // undici's own text reader do the work; only an undeclared length needs counting as it arrives.
-  const text =
-    declared !== undefined
-      ? await readDeclared(res.body, deadline)
-      : (await readCapped(res.body, req.maxBodyBytes, deadline)).toString('utf8');
-  return { status: res.statusCode, headers, text };
-}
-
-async function readDeclared(body: Dispatcher.ResponseData['body'], deadline: Deadline): Promise<string> {
-  try {
-    return await body.text();
-  } catch (err) {
-    throw toTransportError(err, deadline);
-  }
-}
+const TIMED_OUT = 'no complete response before the timeout';
+/** A call that waited for a connection is sent only with this much of its time left (or a tenth of its timeout, if less). */
+const MIN_TIME_LEFT_MS = 50;
 
 /**
- * The body's bytes, refused past `cap`. Plain stream events rather than `for await`: the
- * async iterator costs several promises and ticks per call, measurable in a sign-in burst (issue 5).
+ * One call: its place in the lane, its one deadline timer, and undici's handler for the response
+ * (undici's dispatch interface, which hands over headers and body chunks without a stream or a
+ * promise per call). Everything a call needs is in this one object.
  */
-function readCapped(body: Dispatcher.ResponseData['body'], cap: number, deadline: Deadline): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const fail = (error: TransportError): void => {
-      settled = true;
-      reject(error);
-    };
-    body.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > cap) {
-        fail(new TransportError('too-large', `response body exceeds the ${cap}-byte cap`));
-        body.destroy();
-        return;
-      }
-      chunks.push(chunk);
+class Exchange implements LaneCall, Dispatcher.DispatchHandler {
+  private phase = Phase.Waiting;
+  private controller: Dispatcher.DispatchController | undefined;
+  /** Set when the lane ended this exchange before undici started it. */
+  private abandoned = false;
+  private status = 0;
+  private headers: Record<string, string | undefined> = {};
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private readonly timer: NodeJS.Timeout;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  /** When the caller gives up, read from the clock only for a call that had to wait. */
+  private deadlineAt = 0;
+
+  constructor(
+    private readonly req: OutgoingRequest,
+    private readonly lane: ConnectionLane,
+    private readonly resolve: (res: IncomingResponse) => void,
+    private readonly reject: (err: TransportError) => void,
+  ) {
+    this.timer = setTimeout(onDeadline, req.timeoutMs, this);
+  }
+
+  queued(): void {
+    this.deadlineAt = performance.now() + this.req.timeoutMs;
+  }
+
+  /**
+   * After a timeout freed the slot, half the timeout must be left: calls queued together expire
+   * together, and without this the first to expire freed a connection for the next, which expired
+   * a moment later; behind a stalled upstream each such request took a connection for nothing.
+   */
+  hasTimeLeft(afterTimeout: boolean): boolean {
+    const { timeoutMs } = this.req;
+    const needed = afterTimeout ? timeoutMs / 2 : Math.min(MIN_TIME_LEFT_MS, timeoutMs / 10);
+    return this.phase === Phase.Waiting && this.deadlineAt - performance.now() >= needed;
+  }
+
+  start(): void {
+    if (this.phase !== Phase.Waiting) return;
+    this.phase = Phase.Sent;
+    const { req } = this;
+    // The linger bound again, as undici's own timers: a safety net should this object's fail.
+    const limitMs = req.timeoutMs + LINGER_MS;
+    try {
+      this.lane.dispatcher.dispatch(
+        {
+          origin: req.url.origin,
+          path: req.url.pathname + req.url.search,
+          method: req.method,
+          headers: req.headers,
+          body: req.body,
+          headersTimeout: limitMs,
+          bodyTimeout: limitMs,
+        },
+        this,
+      );
+    } catch (err) {
+      // A dispatcher that throws rather than reporting through the handler (a closed pool, a stand-in).
+      this.finish(undefined, toTransportError(err, req.url));
+    }
+  }
+
+  /** The caller's deadline. */
+  expire(): void {
+    if (this.phase === Phase.Waiting) {
+      this.phase = Phase.Done;
+      this.lane.withdraw(this);
+      this.reject(new TransportError('timeout', 'no connection became free before the timeout'));
+    } else if (this.phase === Phase.Sent) {
+      this.phase = Phase.Lingering;
+      this.reject(new TransportError('timeout', TIMED_OUT));
+      this.lingerTimer = setTimeout(abandonExchange, LINGER_MS, this);
+      // It only bounds an exchange nobody waits for, which must not keep a process alive.
+      this.lingerTimer.unref();
+      this.lane.linger(this);
+    }
+  }
+
+  abandon(): void {
+    if (this.phase !== Phase.Lingering) return;
+    if (this.controller) this.controller.abort(new TransportError('timeout', TIMED_OUT));
+    else this.abandoned = true;
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abandoned) controller.abort(new TransportError('timeout', TIMED_OUT));
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    // 1xx interim answers are followed by the real one.
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    this.headers = flattenHeaders(headers);
+    const length = this.headers['content-length'];
+    const declared = length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
+    if (declared !== undefined && declared > this.req.maxBodyBytes) {
+      controller.abort(new TransportError('too-large', `response body of ${declared} bytes exceeds the ${this.req.maxBodyBytes}-byte cap`));
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    // Counted as it arrives, so a body of undeclared length cannot grow past the cap in memory.
+    this.size += chunk.length;
+    if (this.size > this.req.maxBodyBytes) {
+      controller.abort(new TransportError('too-large', `response body exceeds the ${this.req.maxBodyBytes}-byte cap`));
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const raw = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const encoding = this.headers['content-encoding'];
+    if (encoding === undefined || IDENTITY.test(encoding)) {
+      this.finish({ status: this.status, headers: this.headers, text: raw.toString('utf8') }, undefined);
+      return;
+    }
+    void decodeBody(raw, encoding, this.req.maxBodyBytes).then((decoded) => {
+      if (decoded.ok) this.finish({ status: this.status, headers: this.headers, text: decoded.text }, undefined);
+      else this.finish(undefined, new TransportError(decoded.kind, decoded.message));
     });
-    body.once('end', () => {
-      settled = true;
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
-    });
-    body.once('error', (err) => {
-      if (!settled) fail(toTransportError(err, deadline));
-    });
-    // A body that closes with neither end nor error would otherwise leave the caller waiting.
-    body.once('close', () => {
-      if (!settled) fail(new TransportError('network', 'connection closed before the response ended'));
-    });
-  });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.finish(undefined, toTransportError(err, this.req.url));
+  }
+
+  private finish(res: IncomingResponse | undefined, err: TransportError | undefined): void {
+    if (this.phase === Phase.Sent) {
+      this.phase = Phase.Done;
+      clearTimeout(this.timer);
+      this.lane.leave();
+      if (res) this.resolve(res);
+      else this.reject(err!);
+    } else if (this.phase === Phase.Lingering) {
+      this.phase = Phase.Done;
+      clearTimeout(this.lingerTimer);
+      this.lane.settled(this);
+      if (res) this.req.onLateResponse?.(res);
+    }
+  }
 }
 
-function toTransportError(err: unknown, deadline: Deadline): TransportError {
+// Module functions with the exchange as the timer's argument: no closure per call.
+function onDeadline(exchange: Exchange): void {
+  exchange.expire();
+}
+
+function abandonExchange(exchange: Exchange): void {
+  exchange.abandon();
+}
+
+function toTransportError(err: unknown, url: URL): TransportError {
+  if (err instanceof TransportError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  if (deadline.expired || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return new TransportError('timeout', 'no complete response before the timeout');
-  }
-  // Only the error's code: undici's messages can quote the request.
-  return new TransportError('network', `connection failed${typeof code === 'string' ? ` (${code})` : ''}`);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new TransportError('timeout', TIMED_OUT);
+  // Only the error's code and where we tried: undici's messages can quote the request.
+  return new TransportError('network', `connection to ${hostAndPort(url)} failed${typeof code === 'string' ? ` (${code})` : ''}`);
+}
+
+/** `host:port` of a URL, the port spelt out even when it is the scheme's default. */
+export function hostAndPort(url: URL): string {
+  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? '443' : '80')}`;
 }
 
 /** undici names headers in lower case already; only repeated headers (arrays) need joining. */

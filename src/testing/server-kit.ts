@@ -63,7 +63,10 @@ export type EmulatorHostname = '127.0.0.1' | 'localhost';
 export interface RunningServer {
   /** The origin handed out in URLs: `http://<hostname>:<port>`. */
   origin: string;
+  /** TCP connections accepted since start. */
   connections: number;
+  /** TCP connections open now. */
+  readonly openConnections: number;
   /** A delay that `close()` cuts short, so no timer keeps the process alive. */
   delay(ms: number): Promise<void>;
   close(): Promise<void>;
@@ -94,6 +97,9 @@ export async function startServer(
   const running: RunningServer = {
     origin: '',
     connections: 0,
+    get openConnections() {
+      return sockets.size;
+    },
     delay: (ms) =>
       new Promise<void>((resolve) => {
         const entry = {

@@ -75,6 +75,8 @@ export interface UltraCartEmulator {
   reset(): void;
   /** TCP connections accepted since start. */
   readonly connections: number;
+  /** TCP connections open now: with `connections`, how many a client holds against a stalled UltraCart. */
+  readonly openConnections: number;
   /** Simple keys issued and neither revoked nor expired: after a sign-out, or a failed sign-in, this should not grow. */
   liveKeys(): number;
   /** Whether `simpleKey` would still be accepted. */
@@ -305,6 +307,9 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     },
     get connections() {
       return server.connections;
+    },
+    get openConnections() {
+      return server.openConnections;
     },
     liveKeys() {
       const now = Date.now();

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { readOptions } from '../option-schema.js';
 import { log } from '../log.js';
+import { laneFor, type ConnectionLane } from '../http/connection-lane.js';
 import { ACCEPT_ENCODING, isJsonContentType, parseJson, send, type IncomingResponse } from '../http/transport.js';
 import { USER_AGENT } from '../http/user-agent.js';
 import { badResponse, httpFailure, isTextPlain, transportFailure, UAUTH_CALL_LABELS, UAuthApiError, type UAuthEndpoint } from './errors.js';
@@ -79,7 +80,7 @@ export class UAuthClient {
   private readonly organizationKey: string;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: number;
-  private readonly dispatcher: Dispatcher | undefined;
+  private readonly lane: ConnectionLane;
   private readonly sessionURL: URL;
 
   constructor(options: UAuthConnectionOptions) {
@@ -89,8 +90,8 @@ export class UAuthClient {
     this.baseURL = values.baseURL;
     this.timeoutMs = values.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxResponseBytes = values.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.dispatcher = values.dispatcher;
     this.sessionURL = new URL(`${this.baseURL}/uauth/session`);
+    this.lane = laneFor(values.dispatcher, this.sessionURL.origin);
   }
 
   /**
@@ -156,7 +157,7 @@ export class UAuthClient {
         body: call.body,
         timeoutMs: this.timeoutMs,
         maxBodyBytes: this.maxResponseBytes,
-        dispatcher: this.dispatcher,
+        lane: this.lane,
       });
     } catch (err) {
       throw transportFailure(call.endpoint, err);

@@ -1,16 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { log } from '../log.js';
-import type { ConnectionLane } from '../http/connection-lane.js';
-import {
-  ACCEPT_ENCODING,
-  connectionLane,
-  defaultDispatcher,
-  defaultRevokeDispatcher,
-  isJsonContentType,
-  parseJson,
-  send,
-  type IncomingResponse,
-} from '../http/transport.js';
+import { laneFor, type ConnectionLane } from '../http/connection-lane.js';
+import { ACCEPT_ENCODING, isJsonContentType, parseJson, send, type IncomingResponse } from '../http/transport.js';
 import { readOptions } from '../option-schema.js';
 import { USER_AGENT } from '../http/user-agent.js';
 import { readExpiry, type ExpiryReading } from './date-time.js';
@@ -126,11 +117,11 @@ export class UltraCartClient {
   private readonly appSecret: string;
   private readonly timeoutMs: number;
   private readonly maxResponseBytes: Record<UltraCartEndpoint, number>;
-  private readonly dispatcher: Dispatcher;
-  private readonly revokeDispatcher: Dispatcher;
   private readonly callLane: ConnectionLane;
   private readonly revokeLane: ConnectionLane;
   private readonly urls: Record<UltraCartEndpoint, URL>;
+  /** Added to a 404's message: UltraCart answers 404 for a baseURL without its `/rest/v2` prefix. */
+  private readonly notFoundHint: string;
   /**
    * Where `revokeWithRetry` keeps failed revocations until they succeed or run out of attempts;
    * it emits a `revocation` event for each attempt.
@@ -147,11 +138,9 @@ export class UltraCartClient {
       typeof bounds === 'number'
         ? { authorize: bounds, token: bounds, user: bounds, revoke: bounds }
         : { ...DEFAULT_MAX_RESPONSE_BYTES, ...bounds };
-    this.dispatcher = values.dispatcher ?? defaultDispatcher();
-    this.revokeDispatcher = values.revokeDispatcher ?? values.dispatcher ?? defaultRevokeDispatcher();
     const origin = new URL(this.baseURL).origin;
-    this.callLane = connectionLane(this.dispatcher, origin);
-    this.revokeLane = connectionLane(this.revokeDispatcher, origin, 'revoke');
+    this.callLane = laneFor(values.dispatcher, origin);
+    this.revokeLane = laneFor(values.revokeDispatcher ?? values.dispatcher, origin, 'revoke');
     const retry = values.revokeRetry;
     this.revocations = new Revocations(
       (key) => this.revokeSession(key),
@@ -168,6 +157,10 @@ export class UltraCartClient {
         : { authorization: `Bearer ${credential.accessToken}` }),
     };
     this.appSecret = 'simpleKey' in credential ? credential.simpleKey : credential.accessToken;
+    const path = new URL(this.baseURL).pathname;
+    this.notFoundHint = /\/rest\/v2$/.test(path)
+      ? ''
+      : ` (the baseURL ${JSON.stringify(this.baseURL)} does not end in /rest/v2, where UltraCart's REST API is: ${DEFAULT_BASE_URL})`;
     this.urls = {
       authorize: new URL(`${this.baseURL}/sso/authorize`),
       token: new URL(`${this.baseURL}/sso/token`),
@@ -300,16 +293,16 @@ export class UltraCartClient {
         body: call.body,
         timeoutMs: this.timeoutMs,
         maxBodyBytes: this.maxResponseBytes[call.endpoint],
-        ...(call.endpoint === 'revoke'
-          ? { dispatcher: this.revokeDispatcher, lane: this.revokeLane }
-          : { dispatcher: this.dispatcher, lane: this.callLane }),
+        lane: call.endpoint === 'revoke' ? this.revokeLane : this.callLane,
         onLateResponse: call.onLateResponse,
       });
     } catch (err) {
       throw transportFailure(call.endpoint, err);
     }
     log.ultracart('%s %s -> %d', call.method, call.url.pathname, res.status);
-    if (res.status < 200 || res.status > 299) throw httpFailure(call.endpoint, res, call.secrets);
+    if (res.status < 200 || res.status > 299) {
+      throw httpFailure(call.endpoint, res, call.secrets, res.status === 404 ? this.notFoundHint : '');
+    }
     if (call.endpoint === 'revoke') return {};
 
     if (!mayHoldJson(res.headers['content-type'])) {

@@ -118,12 +118,15 @@ const CODES: Record<UpstreamMeaning, UltraCartErrorCode> = {
   unexpected: 'ULTRACART_HTTP_ERROR',
 };
 
-/** The error for an answer outside 2xx. `secrets` are redacted from the vendor's text, which may echo what we sent. */
-export function httpFailure(endpoint: UltraCartEndpoint, res: IncomingResponse, secrets: readonly string[]): UltraCartApiError {
+/**
+ * The error for an answer outside 2xx. `secrets` are redacted from the vendor's text, which may
+ * echo what we sent. `hint` is added to the message: a likely cause the client can tell.
+ */
+export function httpFailure(endpoint: UltraCartEndpoint, res: IncomingResponse, secrets: readonly string[], hint = ''): UltraCartApiError {
   const verdict = judgeUpstreamStatus(res.status, res.headers['retry-after'], STATUS_RULES[endpoint]);
   const vendor = vendorText(parseJson(res.text), res, secrets);
   const why = verdict.meaning === 'redirect' ? `, ${verdict.why}` : verdict.why ? `: ${verdict.why}` : '';
-  return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} answered ${res.status}${why}${vendor.summary}`, {
+  return new UltraCartApiError(`UltraCart ${LABELS[endpoint]} answered ${res.status}${why}${vendor.summary}${hint}`, {
     code: CODES[verdict.meaning],
     endpoint,
     status: verdict.status,

@@ -63,11 +63,13 @@ describe('deadlines under a full pool', () => {
     expect(emulator.count('authorize')).to.equal(DEFAULT_CONNECTIONS_PER_ORIGIN);
   });
 
-  it('opens no new connection for a second wave while the first one still stalls', async () => {
+  it('gives a second wave at most the pool size in new connections while the first one still stalls', async () => {
     await burst(client, calls);
     const outcomes = await burst(client, calls);
     expect(Math.max(...outcomes.map((o) => o.tookMs))).to.be.below(TIMEOUT_MS + MARGIN_MS);
-    expect(emulator.connections).to.equal(DEFAULT_CONNECTIONS_PER_ORIGIN);
+    // The first wave's exchanges linger for a late answer without holding the second wave back (issue 18).
+    expect(emulator.count('authorize')).to.equal(2 * DEFAULT_CONNECTIONS_PER_ORIGIN);
+    expect(emulator.connections).to.be.at.most(2 * DEFAULT_CONNECTIONS_PER_ORIGIN);
   });
 
   it('shares one bound between two clients of the same origin', async () => {

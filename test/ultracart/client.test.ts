@@ -326,6 +326,39 @@ describe('UltraCartClient used directly', () => {
     });
   });
 
+  describe('when the baseURL is wrong', () => {
+    it('hints at /rest/v2 when UltraCart answers 404 to a baseURL without it', async () => {
+      const wrong = new UltraCartClient({ simpleKey: emulator.appKey, baseURL: emulator.origin });
+      const err = await rejectionOf(wrong.authorize(REDIRECT_URI, STATE));
+      expect(err.upstreamStatus).to.equal(404);
+      expect(err.message).to.include('does not end in /rest/v2');
+      expect(err.message).to.include(JSON.stringify(emulator.origin));
+      expect(everythingShown(err)).not.to.include(emulator.appKey);
+    });
+
+    it('gives no such hint for a 404 from a baseURL that ends in /rest/v2', async () => {
+      emulator.inject('authorize', { status: 404 });
+      const err = await rejectionOf(client.authorize(REDIRECT_URI, STATE));
+      expect(err.upstreamStatus).to.equal(404);
+      expect(err.message).not.to.include('/rest/v2');
+    });
+
+    it('names the host and port it tried when nothing listens there, and neither the path nor the key', async () => {
+      const closed = await startUltraCartEmulator();
+      const { url, origin } = closed;
+      await closed.close();
+      const port = new URL(origin).port;
+      const unreachable = new UltraCartClient({ simpleKey: 'app-key-never-shown', baseURL: `${url}/tenant-secret-path` });
+      const err = await rejectionOf(unreachable.authorize(REDIRECT_URI, STATE));
+      expect(err.code).to.equal('ULTRACART_UNAVAILABLE');
+      expect(err.message).to.include(`127.0.0.1:${port}`);
+      expect(err.message).to.include('ECONNREFUSED');
+      expect(everythingShown(err)).not.to.include('tenant-secret-path');
+      expect(everythingShown(err)).not.to.include('app-key-never-shown');
+      expect(everythingShown(err)).not.to.include(STATE);
+    });
+  });
+
   describe('constructor checks', () => {
     const constructing = (options: unknown) => () => new UltraCartClient(options as UltraCartConnectionOptions);
 

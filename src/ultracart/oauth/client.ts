@@ -1,16 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { log } from '../../log.js';
-import {
-  ACCEPT_ENCODING,
-  connectionLane,
-  defaultDispatcher,
-  defaultRevokeDispatcher,
-  isJsonContentType,
-  parseJson,
-  send,
-  type IncomingResponse,
-} from '../../http/transport.js';
-import type { ConnectionLane } from '../../http/connection-lane.js';
+import { ACCEPT_ENCODING, isJsonContentType, parseJson, send, type IncomingResponse } from '../../http/transport.js';
+import { laneFor, type ConnectionLane } from '../../http/connection-lane.js';
 import { USER_AGENT } from '../../http/user-agent.js';
 import { readOptions } from '../../option-schema.js';
 import { API_VERSION, DEFAULT_BASE_URL } from '../client.js';
@@ -79,8 +70,6 @@ export class UltraCartOAuthClient {
   /** Each call's deadline, in milliseconds. */
   readonly timeoutMs: number;
   private readonly apiMaxBytes: number;
-  private readonly dispatcher: Dispatcher;
-  private readonly revokeDispatcher: Dispatcher;
   private readonly callLane: ConnectionLane;
   private readonly revokeLane: ConnectionLane;
   private readonly tokenURL: URL;
@@ -93,11 +82,9 @@ export class UltraCartOAuthClient {
     this.baseURL = values.baseURL ?? DEFAULT_BASE_URL;
     this.timeoutMs = values.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.apiMaxBytes = values.maxResponseBytes ?? DEFAULT_API_MAX_RESPONSE_BYTES;
-    this.dispatcher = values.dispatcher ?? defaultDispatcher();
-    this.revokeDispatcher = values.revokeDispatcher ?? values.dispatcher ?? defaultRevokeDispatcher();
     const origin = new URL(this.baseURL).origin;
-    this.callLane = connectionLane(this.dispatcher, origin);
-    this.revokeLane = connectionLane(this.revokeDispatcher, origin, 'revoke');
+    this.callLane = laneFor(values.dispatcher, origin);
+    this.revokeLane = laneFor(values.revokeDispatcher ?? values.dispatcher, origin, 'revoke');
     this.tokenURL = new URL(`${this.baseURL}/oauth/token`);
     this.revokeURL = new URL(`${this.baseURL}/oauth/revoke`);
   }
@@ -227,7 +214,7 @@ export class UltraCartOAuthClient {
         body: call.body,
         timeoutMs: this.timeoutMs,
         maxBodyBytes: call.endpoint === 'api' ? this.apiMaxBytes : TOKEN_MAX_BYTES,
-        ...(revoke ? { dispatcher: this.revokeDispatcher, lane: this.revokeLane } : { dispatcher: this.dispatcher, lane: this.callLane }),
+        lane: revoke ? this.revokeLane : this.callLane,
       });
     } catch (err) {
       throw transportFailure(call.endpoint, err);
