@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
-import { rateLimit, type Store } from 'express-rate-limit';
+import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { RedisStore as RedisRateLimitStore } from 'rate-limit-redis';
 import type { BaseSettings } from './config.js';
-import { withRedisDeadline, type Redis } from './redis.js';
+import { redisRateLimitStore } from './rate-limit-store.js';
+import type { Redis } from './redis.js';
 
 /** Name of the session cookie; `__Host-` in production pins it to this host, https and path `/`. */
 export function sessionCookieName(settings: BaseSettings): string {
@@ -86,11 +86,7 @@ export function rateLimits(settings: BaseSettings, redis: Redis | undefined, onL
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (req, res) => onLimited(req, res),
-      ...(redis && shared && { store: redisStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
+      ...(redis && shared && { store: redisRateLimitStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
     });
   return { signIn: limiter('sign-in', true), callback: limiter('callback', false), verify: limiter('verify', true) };
-}
-
-function redisStore(redis: Redis, prefix: string): Store {
-  return new RedisRateLimitStore({ prefix, sendCommand: (...args: string[]) => withRedisDeadline(redis.sendCommand(args)) });
 }

@@ -1,0 +1,151 @@
+import { expect } from 'chai';
+import { createClient } from 'redis';
+import { startOwnRedisServer, type OwnRedisServer } from '../support/redis-server.js';
+import { beginSignIn, csrfToken, pathOf, startExample, type Example } from './support.js';
+
+/** How long after Redis is back the first request may still fail: node-redis reconnecting, and one script reload. */
+const RECOVERY_BOUND_MS = 2500;
+/** How long each loop tries before giving up, so a broken recovery fails the test instead of hanging it. */
+const LOOP_LIMIT_MS = 8000;
+
+/**
+ * Threat model case 70: Redis forgets its Lua scripts when it restarts (with or without
+ * persistence), on `SCRIPT FLUSH`, and on a fail-over to a node that never loaded them. The rate
+ * limiters run theirs by `EVALSHA` and load it again when Redis answers `NOSCRIPT`, which they only
+ * can if that answer reaches them. Sessions, rate limits and used states all live on a Redis of
+ * the test's own, which the test restarts empty or flushes while sign-ins are looping.
+ */
+describe('example app: Redis restarts or forgets its scripts', function () {
+  this.timeout(40_000);
+  let server: OwnRedisServer;
+  let ex: Example;
+  let admin: ReturnType<typeof createClient>;
+
+  before(async function () {
+    const started = await startOwnRedisServer();
+    if ('unavailable' in started) {
+      console.log(`    skipped: ${started.unavailable}`);
+      this.skip();
+    }
+    server = started;
+    ex = await startExample({
+      settings: { redis: { url: server.url, prefix: 'redis-restart-test:' }, rateLimit: { windowMs: 60_000, limit: 10_000 } },
+    });
+  });
+  after(async () => {
+    if (admin?.isOpen) await admin.close();
+    await ex?.close();
+    await server?.stop();
+  });
+
+  /** One whole sign-in in a new browser: its start, UltraCart's login, the callback and the profile. */
+  async function signInOnce(): Promise<boolean> {
+    const browser = ex.browser();
+    const started = await browser.get('/auth/ultracart');
+    if (started.status !== 302) return false;
+    const callback = await ex.ultracart.approve(started.headers.location as string);
+    const returned = await browser.get(pathOf(callback));
+    if (returned.status !== 302 || returned.headers.location !== '/profile') return false;
+    return (await browser.get('/profile')).status === 200;
+  }
+
+  /** A signed-in browser's POST of the UltrapassId verify form: 303 to the workflow page when it works. */
+  async function verifyOnce(): Promise<boolean> {
+    const browser = ex.browser();
+    const callback = await ex.ultracart.approve(await beginSignIn(browser));
+    await browser.get(pathOf(callback)).expect(302);
+    const token = await csrfToken(browser);
+    const res = await browser.post('/verify').type('form').send({ _csrf: token });
+    return res.status === 303;
+  }
+
+  /** Runs `attempt` again and again from now; resolves to the milliseconds until it first succeeded, and the failures' count. */
+  async function untilItWorks(attempt: () => Promise<boolean>): Promise<{ ms: number | undefined; failures: number }> {
+    const since = performance.now();
+    let failures = 0;
+    while (performance.now() - since < LOOP_LIMIT_MS) {
+      if (await attempt().catch(() => false)) return { ms: performance.now() - since, failures };
+      failures += 1;
+    }
+    return { ms: undefined, failures };
+  }
+
+  /** Keeps `attempt` looping in the background until `stop()`; counts its outcomes. */
+  function loopInBackground(attempt: () => Promise<boolean>): { stop: () => Promise<{ ok: number; failed: number }> } {
+    let running = true;
+    const counts = { ok: 0, failed: 0 };
+    const loop = (async () => {
+      while (running) {
+        if (await attempt().catch(() => false)) counts.ok += 1;
+        else counts.failed += 1;
+      }
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        await loop;
+        return counts;
+      },
+    };
+  }
+
+  async function adminClient(): Promise<ReturnType<typeof createClient>> {
+    if (!admin?.isOpen) admin = await createClient({ url: server.url }).connect();
+    return admin;
+  }
+
+  describe('when Redis is killed and started again empty while sign-ins loop', () => {
+    it('signs users in again within about two seconds of Redis being back', async () => {
+      expect(await signInOnce(), 'a sign-in before the restart').to.equal(true);
+      const loop = loopInBackground(signInOnce);
+      await server.stop();
+      const down = await ex.browser().get('/auth/ultracart');
+      expect(down.status, 'a sign-in while Redis is down').to.equal(503);
+      expect(down.text).to.include('data-problem="store-unavailable"');
+      // Down long enough for the client's reconnection attempts to back off.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await server.restart();
+      const recovery = await untilItWorks(signInOnce);
+      const during = await loop.stop();
+      console.log(
+        `      first sign-in ${recovery.ms?.toFixed(0)} ms after the restart (${recovery.failures} failed before it; background loop ${during.ok} ok, ${during.failed} failed)`,
+      );
+      expect(recovery.ms, `no sign-in succeeded within ${LOOP_LIMIT_MS} ms of the restart`).to.not.equal(undefined);
+      expect(recovery.ms).to.be.below(RECOVERY_BOUND_MS);
+      // All three Redis-backed pieces work again: new sessions, both limiters, the used-state ledger.
+      expect(await verifyOnce(), 'the verify form, on its own limiter').to.equal(true);
+      expect(await adminClient().then((c) => c.keys('redis-restart-test:used-state:*'))).to.not.be.empty;
+    });
+  });
+
+  describe('when Redis forgets its scripts (SCRIPT FLUSH) while running', () => {
+    it('signs the next user in, the limiter loading its script again', async () => {
+      expect(await signInOnce()).to.equal(true);
+      await (await adminClient()).scriptFlush();
+      const recovery = await untilItWorks(signInOnce);
+      console.log(`      first sign-in ${recovery.ms?.toFixed(0)} ms after SCRIPT FLUSH (${recovery.failures} failed before it)`);
+      expect(recovery.failures).to.equal(0);
+      expect(recovery.ms).to.be.below(RECOVERY_BOUND_MS);
+    });
+
+    it('accepts the next verify form, whose limiter has a script of its own', async () => {
+      expect(await verifyOnce()).to.equal(true);
+      await (await adminClient()).scriptFlush();
+      const recovery = await untilItWorks(verifyOnce);
+      expect(recovery.failures).to.equal(0);
+    });
+
+    it('still counts toward the limit after the reload, so the flush opens no way around it', async () => {
+      const counted = async (): Promise<number> => {
+        const redis = await adminClient();
+        const keys = await redis.keys('redis-restart-test:rl:sign-in:*');
+        const values = keys.length > 0 ? await redis.mGet(keys) : [];
+        return values.reduce((sum, value) => sum + Number(value ?? 0), 0);
+      };
+      await (await adminClient()).scriptFlush();
+      const before = await counted();
+      expect(await signInOnce()).to.equal(true);
+      expect(await counted()).to.equal(before + 1);
+    });
+  });
+});
