@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
-import { RedisStore } from 'rate-limit-redis';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import { RedisUnavailableError, withRedisDeadline, type Redis } from './redis.js';
 
 /**
@@ -23,8 +23,8 @@ export function redisRateLimitStore(redis: Redis, prefix: string): Store {
  * by the SHA-1 of its text, so the answer is known without Redis; if the script is not loaded, the
  * next `EVALSHA` gets `NOSCRIPT` and the store loads it again.
  */
-async function sendWithDeadline(redis: Redis, args: string[]): Promise<unknown> {
-  const reply = withRedisDeadline(redis.sendCommand(args));
+async function sendWithDeadline(redis: Redis, args: string[]): Promise<RedisReply> {
+  const reply = withRedisDeadline(redis.sendCommand(args) as Promise<RedisReply>);
   const [command, subcommand, script] = args;
   if (command?.toUpperCase() !== 'SCRIPT' || subcommand?.toUpperCase() !== 'LOAD' || script === undefined) return reply;
   return reply.catch(() => createHash('sha1').update(script).digest('hex'));

@@ -42,6 +42,16 @@ describe('example app: the Redis rate-limit store', function () {
     failing = undefined;
   });
 
+  /** What `step` rejected with. */
+  async function refusal(step: () => unknown): Promise<unknown> {
+    try {
+      await step();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('it did not fail');
+  }
+
   async function storeOf(prefix: string): Promise<ReturnType<typeof redisRateLimitStore>> {
     const store = redisRateLimitStore(redis, prefix);
     await store.init?.({ windowMs: 60_000 } as Options);
@@ -59,7 +69,7 @@ describe('example app: the Redis rate-limit store', function () {
     const store = await storeOf('lost-load:');
     await redis.scriptFlush();
     failing = /^SCRIPT LOAD/;
-    const refused = await store.increment('a').catch((err: unknown) => err);
+    const refused = await refusal(() => store.increment('a'));
     expect(refused).to.be.instanceOf(RedisUnavailableError);
     failing = undefined;
     expect((await store.increment('a')).totalHits).to.equal(1);
@@ -76,7 +86,7 @@ describe('example app: the Redis rate-limit store', function () {
   it('answers a failure of Redis as the app’s 503 error, with what Redis said as its cause', async () => {
     const store = await storeOf('refused:');
     failing = /^EVALSHA/;
-    const refused = await store.increment('a').catch((err: unknown) => err);
+    const refused = await refusal(() => store.increment('a'));
     expect(refused).to.be.instanceOf(RedisUnavailableError);
     expect((refused as RedisUnavailableError).status).to.equal(503);
     expect(((refused as Error).cause as Error).message).to.equal('Socket closed unexpectedly');

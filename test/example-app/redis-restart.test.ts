@@ -90,7 +90,10 @@ describe('example app: Redis restarts or forgets its scripts', function () {
   }
 
   async function adminClient(): Promise<ReturnType<typeof createClient>> {
-    if (!admin?.isOpen) admin = await createClient({ url: server.url }).connect();
+    if (!admin?.isOpen) {
+      admin = createClient({ url: server.url });
+      await admin.connect();
+    }
     return admin;
   }
 
