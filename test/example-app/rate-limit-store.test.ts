@@ -6,7 +6,7 @@ import { RedisUnavailableError, type Redis } from '../../example-app/redis.js';
 import { startOwnRedisServer, type OwnRedisServer } from '../support/redis-server.js';
 
 /**
- * Threat model case 70, at the store: rate-limit-redis keeps the answer of its `SCRIPT LOAD` for
+ * Threat model case 62, at the store: rate-limit-redis keeps the answer of its `SCRIPT LOAD` for
  * every later `EVALSHA`, and reloads only on `NOSCRIPT`. A Redis of the test's own, reached through
  * a client that can be told to fail chosen commands.
  */

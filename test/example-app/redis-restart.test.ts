@@ -9,7 +9,7 @@ const RECOVERY_BOUND_MS = 2500;
 const LOOP_LIMIT_MS = 8000;
 
 /**
- * Threat model case 70: Redis forgets its Lua scripts when it restarts (with or without
+ * Threat model case 62: Redis forgets its Lua scripts when it restarts (with or without
  * persistence), on `SCRIPT FLUSH`, and on a fail-over to a node that never loaded them. The rate
  * limiters run theirs by `EVALSHA` and load it again when Redis answers `NOSCRIPT`, which they only
  * can if that answer reaches them. Sessions, rate limits and used states all live on a Redis of
