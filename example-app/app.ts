@@ -15,7 +15,9 @@ import { oidcVerifyRoutes } from './routes/oidc-verify.js';
 import { pageRoutes } from './routes/pages.js';
 import { verifyRoutes } from './routes/verify.js';
 import { csrfProtection, rateLimits, securityHeaders } from './security.js';
+import { BoundedMemoryStore } from './session-store.js';
 import { sessions } from './sessions.js';
+import type { AppUser } from './user.js';
 import { STYLESHEET_PATH } from './views/layout.js';
 import { problemPage } from './views/problem.js';
 import { STYLESHEET } from './views/style.js';
@@ -82,6 +84,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   });
 
   const sessionSetup = sessions(settings, redis, deps.sessionStore);
+  if (sessionSetup.store instanceof BoundedMemoryStore) revokeEvictedSessions(sessionSetup.store, strategy, ctx);
 
   const app = express();
   app.disable('x-powered-by');
@@ -123,4 +126,18 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
       if (ownRedis?.isOpen) await ownRedis.close();
     },
   };
+}
+
+/**
+ * A signed-in session the bounded store pushed out can no longer be signed out, so nothing would
+ * ever revoke the simple key it held: revoke it now (retried in the background by the client).
+ */
+function revokeEvictedSessions(store: BoundedMemoryStore, strategy: UltraCartStrategy, ctx: AppContext): void {
+  store.on('evicted', (_sid: string, data: session.SessionData) => {
+    const user = (data as { passport?: { user?: Partial<AppUser> } }).passport?.user;
+    if (typeof user?.simpleKey !== 'string') return;
+    void strategy.client.revokeWithRetry(user.simpleKey).then((outcome) => {
+      ctx.report(`session store: a signed-in session was evicted to make room; its UltraCart key revoke: ${outcome}`);
+    });
+  });
 }
