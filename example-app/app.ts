@@ -7,6 +7,7 @@ import type { AppSettings } from './config.js';
 import type { AppContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { createPassport, usedStates } from './passport.js';
+import { carriesPendingSignIn } from './pending-sign-in.js';
 import { connectRedis, type Redis } from './redis.js';
 import { requestLog } from './request-log.js';
 import { authRoutes } from './routes/auth.js';
@@ -54,7 +55,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   const report = deps.log ?? (() => {});
   const ownRedis = !deps.redis && settings.redis ? await connectRedis(settings.redis.url, report) : undefined;
   const redis = deps.redis ?? ownRedis;
-  const { passport, strategy } = createPassport(settings, redis);
+  const { passport, strategy, stateStore } = createPassport(settings, redis);
   const csrf = csrfProtection(settings);
   const ctx: AppContext = {
     settings,
@@ -68,20 +69,25 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
       ctx.report(`UltraCart revoke retried in the background: ${event.outcome} after ${event.attempt} attempts`);
     }
   });
-  const limits = rateLimits(settings, redis, (_req, res) => {
-    res
-      .status(429)
-      .set('Cache-Control', 'no-store')
-      .type('html')
-      .send(
-        problemPage({
-          kind: 'rate-limited',
-          title: 'Too many attempts',
-          explanation: 'There were too many attempts from your network in a short time. Wait a minute, then try again.',
-          notice: ctx.notice,
-        }),
-      );
-  });
+  const limits = rateLimits(
+    settings,
+    redis,
+    (_req, res) => {
+      res
+        .status(429)
+        .set('Cache-Control', 'no-store')
+        .type('html')
+        .send(
+          problemPage({
+            kind: 'rate-limited',
+            title: 'Too many attempts',
+            explanation: 'There were too many attempts from your network in a short time. Wait a minute, then try again.',
+            notice: ctx.notice,
+          }),
+        );
+    },
+    (req) => carriesPendingSignIn(stateStore, req),
+  );
 
   const sessionSetup = sessions(settings, redis, deps.sessionStore);
   if (sessionSetup.store instanceof BoundedMemoryStore) revokeEvictedSessions(sessionSetup.store, strategy, ctx);

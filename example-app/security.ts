@@ -65,7 +65,7 @@ export function csrfProtection(settings: BaseSettings): {
 
 export interface RateLimits {
   signIn: RequestHandler;
-  /** The UltraCart callback: cheap to send, and each one is a state check and a session read. */
+  /** The UltraCart callback: anyone can send it without a cookie, in great numbers. */
   callback: RequestHandler;
   verify: RequestHandler;
 }
@@ -73,20 +73,30 @@ export interface RateLimits {
 /**
  * Per-IP limits. Sign-in starts `PUT /sso/authorize` and verify creates an UltrapassId session:
  * those limits protect the vendors' quotas, which all instances share, so with Redis they are
- * counted there. The callback costs no vendor call before its state is checked, but anyone can
- * send it without a cookie in great numbers: its limit protects this instance (its CPU and its
- * session store), so it is counted in this instance's memory, and never waits for Redis. Each
- * route counts on its own.
+ * counted there. Each route counts on its own.
+ *
+ * The callback costs no vendor call before its state is checked, but anyone can send it without a
+ * cookie in great numbers: its limit protects this instance, so it is counted in this instance's
+ * memory and never waits for Redis. It counts only callbacks that cannot succeed. One that carries
+ * a sign-in this browser has pending is never counted nor refused (`isGenuineCallback`): users
+ * behind one address (a NAT, a campus) are never locked out by someone else's bogus callbacks,
+ * and a forged `X-Forwarded-For` buys nothing but more callbacks that fail.
  */
-export function rateLimits(settings: BaseSettings, redis: Redis | undefined, onLimited: (req: Request, res: Response) => void): RateLimits {
-  const limiter = (name: string, shared: boolean): RequestHandler =>
+export function rateLimits(
+  settings: BaseSettings,
+  redis: Redis | undefined,
+  onLimited: (req: Request, res: Response) => void,
+  isGenuineCallback: (req: Request) => Promise<boolean>,
+): RateLimits {
+  const limiter = (name: string, shared: boolean, skip?: (req: Request) => Promise<boolean>): RequestHandler =>
     rateLimit({
       windowMs: settings.rateLimit.windowMs,
       limit: settings.rateLimit.limit,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (req, res) => onLimited(req, res),
+      ...(skip && { skip }),
       ...(redis && shared && { store: redisRateLimitStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
     });
-  return { signIn: limiter('sign-in', true), callback: limiter('callback', false), verify: limiter('verify', true) };
+  return { signIn: limiter('sign-in', true), callback: limiter('callback', false, isGenuineCallback), verify: limiter('verify', true) };
 }
