@@ -54,3 +54,4 @@ export {
 } from './ultrapassid/options.js';
 export type { UltrapassIdProfile, UltrapassIdTokens, UltrapassIdClaims } from './ultrapassid/profile.js';
 import './passport-augmentation.js';
+export type { WaitForReplicas } from './state/redis-used-states.js';
