@@ -13,6 +13,7 @@ import {
   type RunningServer,
   type VendorErrors,
 } from './server-kit.js';
+import { addPending, maxPendingOption } from './pending-entries.js';
 import { loginPage } from './ultracart-login-page.js';
 
 export type UltraCartEmulatorEndpoint = 'authorize' | 'token' | 'user' | 'revoke' | 'login';
@@ -47,6 +48,8 @@ export interface UltraCartEmulatorOptions {
   keyLifetimeMs?: number;
   /** How many recorded calls to keep (the oldest go first). Default 100 000. */
   maxRecordedCalls?: number;
+  /** How many pending logins, and how many unredeemed codes, to keep at most (the oldest go first). Default 10 000. */
+  maxPending?: number;
 }
 
 export interface UltraCartEmulator {
@@ -76,6 +79,8 @@ export interface UltraCartEmulator {
   liveKeys(): number;
   /** Whether `simpleKey` would still be accepted. */
   isLive(simpleKey: string): boolean;
+  /** How many logins are pending and how many codes are unredeemed, expired ones not yet dropped included. */
+  pending(): { logins: number; codes: number };
   close(): Promise<void>;
 }
 
@@ -132,6 +137,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
   const appKey = options.appKey ?? 'emulator-app-key';
   const keyLifetimeMs = options.keyLifetimeMs ?? 60 * 60 * 1000;
   const maxRecordedCalls = options.maxRecordedCalls ?? 100_000;
+  const maxPending = maxPendingOption('startUltraCartEmulator', options.maxPending);
   const writeExpiry = expiryWriter(options.expiryFormat ?? 'offset');
   let latencyMs = options.latencyMs ?? 0;
   const calls: RecordedCall<UltraCartEmulatorEndpoint>[] = [];
@@ -149,8 +155,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     if (!pending || pending.expiresAt < Date.now() || !user) return undefined;
     logins.delete(requestId);
     const code = token(24);
-    pruneExpired(codes);
-    codes.set(code, { userId: user.user_id, ipAddress, expiresAt: Date.now() + 5 * 60 * 1000 });
+    addPending(codes, code, { userId: user.user_id, ipAddress, expiresAt: Date.now() + 5 * 60 * 1000 }, maxPending);
     return withParams(pending.redirectUri, { code, state: pending.state });
   }
 
@@ -202,12 +207,8 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
         }
         const requestId = token(16);
         const expiresAt = Date.now() + 10 * 60 * 1000;
-        pruneExpired(logins);
-        logins.set(requestId, {
-          redirectUri: input.redirect_uri,
-          state: typeof input.state === 'string' ? input.state : undefined,
-          expiresAt,
-        });
+        const state = typeof input.state === 'string' ? input.state : undefined;
+        addPending(logins, requestId, { redirectUri: input.redirect_uri, state, expiresAt }, maxPending);
         return sendJson(res, 200, {
           login_url: `${server.origin}/login?request=${requestId}`,
           expiration_dts: writeExpiry(new Date(expiresAt)),
@@ -304,6 +305,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
       for (const issued of keys.values()) if (issued.expiresAt > now) live += 1;
       return live;
     },
+    pending: () => ({ logins: logins.size, codes: codes.size }),
     isLive(simpleKey) {
       const issued = keys.get(simpleKey);
       return issued !== undefined && issued.expiresAt > Date.now();
