@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createClient } from 'redis';
 import { startOwnRedisServer, type OwnRedisServer } from '../support/redis-server.js';
+import { startTcpForwarder, type TcpForwarder } from '../support/tcp-forwarder.js';
 import { beginSignIn, csrfToken, pathOf, startExample, type Example } from './support.js';
 
 /** How long after Redis is back the first request may still fail: node-redis reconnecting, and one script reload. */
@@ -13,11 +14,14 @@ const LOOP_LIMIT_MS = 8000;
  * persistence), on `SCRIPT FLUSH`, and on a fail-over to a node that never loaded them. The rate
  * limiters run theirs by `EVALSHA` and load it again when Redis answers `NOSCRIPT`, which they only
  * can if that answer reaches them. Sessions, rate limits and used states all live on a Redis of
- * the test's own, which the test restarts empty or flushes while sign-ins are looping.
+ * the test's own, reached through a forwarder (the address a fail-over moves), which the test
+ * restarts empty, flushes, or fails over to a promoted replica while sign-ins are looping.
  */
 describe('example app: Redis restarts or forgets its scripts', function () {
   this.timeout(40_000);
   let server: OwnRedisServer;
+  let replica: OwnRedisServer | undefined;
+  let forwarder: TcpForwarder;
   let ex: Example;
   let admin: ReturnType<typeof createClient>;
 
@@ -28,13 +32,19 @@ describe('example app: Redis restarts or forgets its scripts', function () {
       this.skip();
     }
     server = started;
+    forwarder = await startTcpForwarder(server.port);
     ex = await startExample({
-      settings: { redis: { url: server.url, prefix: 'redis-restart-test:' }, rateLimit: { windowMs: 60_000, limit: 10_000 } },
+      settings: {
+        redis: { url: `redis://127.0.0.1:${forwarder.port}`, prefix: 'redis-restart-test:' },
+        rateLimit: { windowMs: 60_000, limit: 10_000 },
+      },
     });
   });
   after(async () => {
     if (admin?.isOpen) await admin.close();
     await ex?.close();
+    await forwarder?.close();
+    await replica?.stop();
     await server?.stop();
   });
 
@@ -149,6 +159,41 @@ describe('example app: Redis restarts or forgets its scripts', function () {
       const before = await counted();
       expect(await signInOnce()).to.equal(true);
       expect(await counted()).to.equal(before + 1);
+    });
+  });
+
+  describe('when Redis fails over to a replica, which never loaded the scripts', () => {
+    it('keeps a signed-in user signed in and signs new users in within about two seconds', async function () {
+      const started = await startOwnRedisServer(['--replicaof', '127.0.0.1', String(server.port)]);
+      if ('unavailable' in started) this.skip();
+      replica = started as OwnRedisServer;
+      const signedIn = ex.browser();
+      const callback = await ex.ultracart.approve(await beginSignIn(signedIn));
+      await signedIn.get(pathOf(callback)).expect(302);
+      const primary = await adminClient();
+      // Synchronised once the primary counts the replica online and the replica has the session.
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && !/connected_slaves:1[\s\S]*state=online/.test(await primary.info('replication'))) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await primary.wait(1, 2000);
+      const promoted = createClient({ url: replica.url });
+      await promoted.connect();
+      try {
+        // Redis 7 does not replicate SCRIPT LOAD: the new primary knows none of the limiters' scripts.
+        await promoted.sendCommand(['REPLICAOF', 'NO', 'ONE']);
+      } finally {
+        await promoted.close();
+      }
+      const loop = loopInBackground(signInOnce);
+      forwarder.switchTo(replica.port);
+      const recovery = await untilItWorks(signInOnce);
+      await loop.stop();
+      console.log(`      first sign-in ${recovery.ms?.toFixed(0)} ms after the fail-over (${recovery.failures} failed before it)`);
+      expect(recovery.ms, `no sign-in succeeded within ${LOOP_LIMIT_MS} ms of the fail-over`).to.not.equal(undefined);
+      expect(recovery.ms).to.be.below(RECOVERY_BOUND_MS);
+      expect((await signedIn.get('/profile')).status, 'the user signed in before the fail-over').to.equal(200);
+      expect(await verifyOnce(), 'the verify form, on its own limiter').to.equal(true);
     });
   });
 });
