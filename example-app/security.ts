@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { BaseSettings } from './config.js';
 import { redisRateLimitStore } from './rate-limit-store.js';
@@ -77,10 +77,11 @@ export interface RateLimits {
  *
  * The callback costs no vendor call before its state is checked, but anyone can send it without a
  * cookie in great numbers: its limit protects this instance, so it is counted in this instance's
- * memory and never waits for Redis. It counts only callbacks that cannot succeed. One that carries
- * a sign-in this browser has pending is never counted nor refused (`isGenuineCallback`): users
- * behind one address (a NAT, a campus) are never locked out by someone else's bogus callbacks,
- * and a forged `X-Forwarded-For` buys nothing but more callbacks that fail.
+ * memory and never waits for Redis. A callback that carries a sign-in its browser has pending
+ * (`isGenuineCallback`) is counted against that sign-in alone, never against its address: users
+ * behind one address (a NAT, a campus) are never locked out by someone else's bogus callbacks, a
+ * forged `X-Forwarded-For` cannot aim at them, and replaying one genuine callback (a copied
+ * pending cookie) still meets the limit. Every other callback is counted per address.
  */
 export function rateLimits(
   settings: BaseSettings,
@@ -88,15 +89,19 @@ export function rateLimits(
   onLimited: (req: Request, res: Response) => void,
   isGenuineCallback: (req: Request) => Promise<boolean>,
 ): RateLimits {
-  const limiter = (name: string, shared: boolean, skip?: (req: Request) => Promise<boolean>): RequestHandler =>
+  const limiter = (name: string, shared: boolean, keyGenerator?: (req: Request) => Promise<string>): RequestHandler =>
     rateLimit({
       windowMs: settings.rateLimit.windowMs,
       limit: settings.rateLimit.limit,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (req, res) => onLimited(req, res),
-      ...(skip && { skip }),
+      ...(keyGenerator && { keyGenerator }),
       ...(redis && shared && { store: redisRateLimitStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
     });
-  return { signIn: limiter('sign-in', true), callback: limiter('callback', false, isGenuineCallback), verify: limiter('verify', true) };
+  const callbackKey = async (req: Request): Promise<string> =>
+    (await isGenuineCallback(req))
+      ? `pending-sign-in:${createHash('sha256').update(String(req.query.state)).digest('base64url')}`
+      : ipKeyGenerator(req.ip ?? '');
+  return { signIn: limiter('sign-in', true), callback: limiter('callback', false, callbackKey), verify: limiter('verify', true) };
 }

@@ -1,6 +1,14 @@
 import { expect } from 'chai';
 import { beginSignIn, pathOf, startExample, type Example } from '../example-app/support.js';
 
+/** The `Cookie` header a browser would send back for the cookies `setCookie` set. */
+function cookieHeaderFrom(setCookie: string[] | string | undefined): string {
+  return ([] as string[])
+    .concat(setCookie ?? [])
+    .map((line) => line.split(';')[0]!)
+    .join('; ');
+}
+
 const LIMIT = 20;
 
 /**
@@ -61,7 +69,7 @@ describe('example app: the rate limit on the UltraCart callback', () => {
         expect(ex.ultracart.count('token')).to.equal(0);
       });
 
-      it('never counts genuine callbacks, so many users behind one address all sign in', async () => {
+      it('never counts genuine callbacks against their address, so many users behind one address all sign in', async () => {
         await bogusCallbacks(LIMIT - 1);
         for (let i = 0; i < LIMIT - 1; i++) {
           const browser = ex.browser();
@@ -70,6 +78,22 @@ describe('example app: the rate limit on the UltraCart callback', () => {
         }
         expect(await bogusCallbacks(2)).to.deep.equal([302, 429]);
       });
+
+      if (stateStore === 'cookie') {
+        it('counts replays of one genuine callback (a copied pending cookie) against that sign-in alone', async () => {
+          const browser = ex.browser();
+          const started = await browser.get('/auth/ultracart').expect(302);
+          const copied = cookieHeaderFrom(started.headers['set-cookie']);
+          const callback = pathOf(await ex.ultracart.approve(started.headers.location as string));
+          await browser.get(callback).expect(302);
+          const replays: number[] = [];
+          for (let i = 0; i < LIMIT; i++) replays.push((await ex.browser().get(callback).set('Cookie', copied)).status);
+          expect(replays).to.deep.equal([...Array(LIMIT - 1).fill(302), 429]);
+          expect(ex.ultracart.count('token')).to.equal(1);
+          // The address's own count is untouched: a bogus callback from it is still answered.
+          expect(await bogusCallbacks(1)).to.deep.equal([302]);
+        });
+      }
 
       it('counts callbacks apart from sign-ins, so starting sign-ins does not use up the callbacks', async () => {
         for (let i = 0; i < LIMIT - 1; i++) await beginSignIn(ex.browser());
