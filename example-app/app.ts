@@ -7,6 +7,7 @@ import type { AppSettings } from './config.js';
 import type { AppContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { createPassport, usedStates } from './passport.js';
+import { carriesPendingSignIn } from './pending-sign-in.js';
 import { connectRedis, type Redis } from './redis.js';
 import { requestLog } from './request-log.js';
 import { authRoutes } from './routes/auth.js';
@@ -16,7 +17,9 @@ import { pageRoutes } from './routes/pages.js';
 import { verifyRoutes } from './routes/verify.js';
 import { storeRoutes } from './routes/store.js';
 import { csrfProtection, rateLimits, securityHeaders } from './security.js';
+import { BoundedMemoryStore } from './session-store.js';
 import { sessions } from './sessions.js';
+import type { AppUser } from './user.js';
 import { STYLESHEET_PATH } from './views/layout.js';
 import { problemPage } from './views/problem.js';
 import { STYLESHEET } from './views/style.js';
@@ -53,7 +56,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   const report = deps.log ?? (() => {});
   const ownRedis = !deps.redis && settings.redis ? await connectRedis(settings.redis.url, report) : undefined;
   const redis = deps.redis ?? ownRedis;
-  const { passport, strategy } = createPassport(settings, redis);
+  const { passport, strategy, stateStore } = createPassport(settings, redis);
   const csrf = csrfProtection(settings);
   const ctx: AppContext = {
     settings,
@@ -67,22 +70,28 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
       ctx.report(`UltraCart revoke retried in the background: ${event.outcome} after ${event.attempt} attempts`);
     }
   });
-  const limits = rateLimits(settings, redis, (_req, res) => {
-    res
-      .status(429)
-      .set('Cache-Control', 'no-store')
-      .type('html')
-      .send(
-        problemPage({
-          kind: 'rate-limited',
-          title: 'Too many attempts',
-          explanation: 'There were too many attempts from your network in a short time. Wait a minute, then try again.',
-          notice: ctx.notice,
-        }),
-      );
-  });
+  const limits = rateLimits(
+    settings,
+    redis,
+    (_req, res) => {
+      res
+        .status(429)
+        .set('Cache-Control', 'no-store')
+        .type('html')
+        .send(
+          problemPage({
+            kind: 'rate-limited',
+            title: 'Too many attempts',
+            explanation: 'There were too many attempts from your network in a short time. Wait a minute, then try again.',
+            notice: ctx.notice,
+          }),
+        );
+    },
+    (req) => carriesPendingSignIn(stateStore, req),
+  );
 
   const sessionSetup = sessions(settings, redis, deps.sessionStore);
+  if (sessionSetup.store instanceof BoundedMemoryStore) revokeEvictedSessions(sessionSetup.store, strategy, ctx);
 
   const app = express();
   app.disable('x-powered-by');
@@ -125,4 +134,18 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
       if (ownRedis?.isOpen) await ownRedis.close();
     },
   };
+}
+
+/**
+ * A signed-in session the bounded store pushed out can no longer be signed out, so nothing would
+ * ever revoke the simple key it held: revoke it now (retried in the background by the client).
+ */
+function revokeEvictedSessions(store: BoundedMemoryStore, strategy: UltraCartStrategy, ctx: AppContext): void {
+  store.on('evicted', (_sid: string, data: session.SessionData) => {
+    const user = (data as { passport?: { user?: Partial<AppUser> } }).passport?.user;
+    if (typeof user?.simpleKey !== 'string') return;
+    void strategy.client.revokeWithRetry(user.simpleKey).then((outcome) => {
+      ctx.report(`session store: a signed-in session was evicted to make room; its UltraCart key revoke: ${outcome}`);
+    });
+  });
 }

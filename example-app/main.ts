@@ -37,6 +37,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // Nobody reads the emulators' recorded calls here: keep a few, so a long demo session stays small.
+  const recorded = { maxRecordedCalls: 1_000 };
   const closers: Array<() => Promise<void>> = [];
   let handler = (_req: IncomingMessage, res: ServerResponse): void => {
     res.writeHead(503, { 'retry-after': '1' }).end('starting');
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
     let ultracart = config.ultracart;
     let store = storeConfig;
     if (!ultracart || (!store && !config.production)) {
-      const emulator = await startUltraCartEmulator();
+      const emulator = await startUltraCartEmulator(recorded);
       closers.push(() => emulator.close());
       ultracart ??= { simpleKey: emulator.appKey, baseURL: emulator.url, callbackURL: `${localOrigin}${CALLBACK_PATH}` };
       // The same emulator serves "Connect your UltraCart store" (OAuth 2.0), with its confidential demo app.
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
     }
     let uauth = config.uauth;
     if (!uauth) {
-      const emulator = await startUAuthEmulator({ clientRedirectUrl: `${localOrigin}${VERIFY_RETURN_PATH}` });
+      const emulator = await startUAuthEmulator({ ...recorded, clientRedirectUrl: `${localOrigin}${VERIFY_RETURN_PATH}` });
       closers.push(() => emulator.close());
       uauth = {
         organizationKey: emulator.organizationKey,
@@ -95,7 +97,11 @@ async function main(): Promise<void> {
     let oidc = config.oidc;
     if (!oidc) {
       // On localhost, another site than the app on 127.0.0.1, as the real provider is: SameSite rules apply to the return.
-      const emulator = await startUltrapassIdOidcEmulator({ hostname: 'localhost', redirectUris: [`${localOrigin}${OIDC_CALLBACK_PATH}`] });
+      const emulator = await startUltrapassIdOidcEmulator({
+        ...recorded,
+        hostname: 'localhost',
+        redirectUris: [`${localOrigin}${OIDC_CALLBACK_PATH}`],
+      });
       closers.push(() => emulator.close());
       oidc = { clientId: emulator.clientId, issuer: emulator.issuer, callbackURL: `${localOrigin}${OIDC_CALLBACK_PATH}` };
       log(`UltrapassId OpenID Connect emulator: ${emulator.issuer}`);

@@ -3,6 +3,7 @@ import { Passport } from 'passport';
 import {
   CookieStateStore,
   RedisUsedStateLedger,
+  SessionStateStore,
   UltraCartStrategy,
   UltrapassIdStrategy,
   type StateStore,
@@ -31,14 +32,16 @@ export type PassportInstance = InstanceType<typeof Passport>;
 export function createPassport(
   settings: AppSettings,
   redis: Redis | undefined,
-): { passport: PassportInstance; strategy: UltraCartStrategy } {
+): { passport: PassportInstance; strategy: UltraCartStrategy; stateStore: StateStore } {
   const ultracart = settings.ultracart;
+  // Made here, not left to the strategy's default: the callback's rate limit asks it too (security.ts).
+  const stateStore = settings.stateStore === 'cookie' ? cookieStateStore(settings) : new SessionStateStore();
   const strategy = new UltraCartStrategy(
     {
       callbackURL: ultracart.callbackURL,
       ...(ultracart.simpleKey !== undefined ? { simpleKey: ultracart.simpleKey } : { accessToken: ultracart.accessToken }),
       ...(ultracart.baseURL !== undefined && { baseURL: ultracart.baseURL }),
-      ...(settings.stateStore === 'cookie' && { stateStore: cookieStateStore(settings) }),
+      stateStore,
       ...(redis && { usedStates: usedStates(settings, redis) }),
     },
     async (simpleKey, token, profile) => toAppUser(simpleKey, token, profile),
@@ -48,7 +51,7 @@ export function createPassport(
   passport.use(oidcStrategy(settings, redis));
   passport.serializeUser<AppUser>((user, done) => done(null, user as AppUser));
   passport.deserializeUser<AppUser>((user, done) => done(null, user as Express.User));
-  return { passport, strategy };
+  return { passport, strategy, stateStore };
 }
 
 /**

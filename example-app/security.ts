@@ -1,11 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
-import { rateLimit, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import { RedisStore as RedisRateLimitStore } from 'rate-limit-redis';
 import type { BaseSettings } from './config.js';
-import { withRedisDeadline, type Redis } from './redis.js';
+import { redisRateLimitStore } from './rate-limit-store.js';
+import type { Redis } from './redis.js';
 
 /** Name of the session cookie; `__Host-` in production pins it to this host, https and path `/`. */
 export function sessionCookieName(settings: BaseSettings): string {
@@ -65,7 +65,7 @@ export function csrfProtection(settings: BaseSettings): {
 
 export interface RateLimits {
   signIn: RequestHandler;
-  /** The UltraCart callback: cheap to send, and each one is a state check and a session read. */
+  /** The UltraCart callback: anyone can send it without a cookie, in great numbers. */
   callback: RequestHandler;
   verify: RequestHandler;
 }
@@ -73,24 +73,35 @@ export interface RateLimits {
 /**
  * Per-IP limits. Sign-in starts `PUT /sso/authorize` and verify creates an UltrapassId session:
  * those limits protect the vendors' quotas, which all instances share, so with Redis they are
- * counted there. The callback costs no vendor call before its state is checked, but anyone can
- * send it without a cookie in great numbers: its limit protects this instance (its CPU and its
- * session store), so it is counted in this instance's memory, and never waits for Redis. Each
- * route counts on its own.
+ * counted there. Each route counts on its own.
+ *
+ * The callback costs no vendor call before its state is checked, but anyone can send it without a
+ * cookie in great numbers: its limit protects this instance, so it is counted in this instance's
+ * memory and never waits for Redis. A callback that carries a sign-in its browser has pending
+ * (`isGenuineCallback`) is counted against that sign-in alone, never against its address: users
+ * behind one address (a NAT, a campus) are never locked out by someone else's bogus callbacks, a
+ * forged `X-Forwarded-For` cannot aim at them, and replaying one genuine callback (a copied
+ * pending cookie) still meets the limit. Every other callback is counted per address.
  */
-export function rateLimits(settings: BaseSettings, redis: Redis | undefined, onLimited: (req: Request, res: Response) => void): RateLimits {
-  const limiter = (name: string, shared: boolean): RequestHandler =>
+export function rateLimits(
+  settings: BaseSettings,
+  redis: Redis | undefined,
+  onLimited: (req: Request, res: Response) => void,
+  isGenuineCallback: (req: Request) => Promise<boolean>,
+): RateLimits {
+  const limiter = (name: string, shared: boolean, keyGenerator?: (req: Request) => Promise<string>): RequestHandler =>
     rateLimit({
       windowMs: settings.rateLimit.windowMs,
       limit: settings.rateLimit.limit,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (req, res) => onLimited(req, res),
-      ...(redis && shared && { store: redisStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
+      ...(keyGenerator && { keyGenerator }),
+      ...(redis && shared && { store: redisRateLimitStore(redis, `${settings.redis?.prefix ?? ''}rl:${name}:`) }),
     });
-  return { signIn: limiter('sign-in', true), callback: limiter('callback', false), verify: limiter('verify', true) };
-}
-
-function redisStore(redis: Redis, prefix: string): Store {
-  return new RedisRateLimitStore({ prefix, sendCommand: (...args: string[]) => withRedisDeadline(redis.sendCommand(args)) });
+  const callbackKey = async (req: Request): Promise<string> =>
+    (await isGenuineCallback(req))
+      ? `pending-sign-in:${createHash('sha256').update(String(req.query.state)).digest('base64url')}`
+      : ipKeyGenerator(req.ip ?? '');
+  return { signIn: limiter('sign-in', true), callback: limiter('callback', false, callbackKey), verify: limiter('verify', true) };
 }

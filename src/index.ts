@@ -105,3 +105,4 @@ export type {
   UltraCartOAuthVerifyFunction,
   UltraCartOAuthVerifyFunctionWithRequest,
 } from './ultracart/oauth/options.js';
+export type { WaitForReplicas } from './sign-in/used-states/redis-ledger.js';

@@ -11,6 +11,7 @@ import {
   type RunningServer,
   type VendorErrors,
 } from './server-kit.js';
+import { addPending, maxPendingOption } from './pending-entries.js';
 import { uauthPage } from './uauth-page.js';
 
 /** `createSession` is `POST /api/uauth/session`, `getSession` is `GET /api/uauth/session/{id}`, `page` the browser pages. */
@@ -57,6 +58,10 @@ export interface UAuthEmulatorOptions {
   clientRedirectUrl?: string;
   /** The body shape of successful API answers. Default `flat`. */
   responseShape?: UAuthResponseShape;
+  /** How many recorded calls to keep (the oldest go first). Default 10 000. */
+  maxRecordedCalls?: number;
+  /** How many workflow sessions to keep at most (the oldest go first); each lasts an hour. Default 10 000. */
+  maxPending?: number;
 }
 
 export interface UAuthEmulator {
@@ -81,6 +86,8 @@ export interface UAuthEmulator {
   complete(getSessionUrl: string): Promise<string>;
   /** Forgets recorded calls and pending faults, and restores the starting response shape. */
   reset(): void;
+  /** How many workflow sessions it holds, expired ones not yet dropped included. */
+  pending(): { sessions: number };
   close(): Promise<void>;
 }
 
@@ -88,6 +95,8 @@ export const DEFAULT_UAUTH_WORKFLOW_KEY = '322dbc7a-0a8a-452a-ba6d-c3e893f29ecc'
 const DEFAULT_POLICY_ID = 'B2C_1A_UUID_REGISTRATION';
 const API_PREFIX = '/api';
 const SESSION_PATH = `${API_PREFIX}/uauth/session`;
+/** How long a workflow session can be read back or completed. UltrapassId does not document its own. */
+const SESSION_LIFETIME_MS = 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The documented plain-string errors. */
@@ -145,14 +154,20 @@ export async function startUAuthEmulator(options: UAuthEmulatorOptions = {}): Pr
   let shape = startShape;
   const calls: RecordedCall<UAuthEmulatorEndpoint>[] = [];
   const faults = new FaultQueue<UAuthEmulatorEndpoint>();
-  const sessions = new Map<string, Workflow>();
+  const sessions = new Map<string, { workflow: Workflow; expiresAt: number }>();
+  const maxRecordedCalls = options.maxRecordedCalls ?? 10_000;
+  const maxPending = maxPendingOption('startUAuthEmulator', options.maxPending);
+  const sessionOf = (sessionId: string): Workflow | undefined => {
+    const entry = sessions.get(sessionId);
+    return entry && entry.expiresAt > Date.now() ? entry.workflow : undefined;
+  };
 
   function keyOk(req: IncomingMessage): boolean {
     return keyHeaders.some((name) => req.headers[name] === organizationKey);
   }
 
   function completionTarget(sessionId: string): string | undefined {
-    const workflow = sessions.get(sessionId);
+    const workflow = sessionOf(sessionId);
     if (!workflow) return undefined;
     const url = new URL(workflow.clientRedirectUrl ?? `${server.origin}/uauth/done`);
     url.searchParams.set('sessionId', sessionId);
@@ -163,6 +178,7 @@ export async function startUAuthEmulator(options: UAuthEmulatorOptions = {}): Pr
     const url = new URL(req.url ?? '/', server.origin);
     const endpoint = routeOf(req.method, url.pathname);
     const body = await readBody(req);
+    if (calls.length >= maxRecordedCalls) calls.splice(0, Math.ceil(maxRecordedCalls / 10));
     calls.push({
       endpoint: endpoint ?? 'unknown',
       method: req.method ?? '',
@@ -183,12 +199,12 @@ export async function startUAuthEmulator(options: UAuthEmulatorOptions = {}): Pr
       const workflow = workflows.get(workflowKey.toLowerCase());
       if (!workflow) return sendText(res, 409, MESSAGES[409]!);
       const sessionId = randomBytes(16).toString('hex');
-      sessions.set(sessionId, workflow);
+      addPending(sessions, sessionId, { workflow, expiresAt: Date.now() + SESSION_LIFETIME_MS }, maxPending);
       const getSessionUrl = `${server.origin}/uauth?sessionId=${sessionId}`;
       return sendShaped(res, 201, shape, { getSessionUrl }, { workflowInstanceSessionDto: { getSessionUrl } });
     }
 
-    const workflow = sessions.get(safeDecode(url.pathname.slice(SESSION_PATH.length + 1)));
+    const workflow = sessionOf(safeDecode(url.pathname.slice(SESSION_PATH.length + 1)));
     if (!workflow) return sendText(res, 400, MESSAGES[400]!);
     const { workflowKey, guid, policyId } = workflow;
     const clientRedirectUrl = workflow.clientRedirectUrl ?? `${server.origin}/uauth/done`;
@@ -205,7 +221,7 @@ export async function startUAuthEmulator(options: UAuthEmulatorOptions = {}): Pr
     if (url.pathname === '/uauth/done') return sendHtml(res, 200, uauthPage({ kind: 'done' }));
     if (req.method === 'GET') {
       const sessionId = url.searchParams.get('sessionId') ?? '';
-      const workflow = sessions.get(sessionId);
+      const workflow = sessionOf(sessionId);
       if (!workflow) return sendHtml(res, 410, uauthPage({ kind: 'unknown' }));
       return sendHtml(res, 200, uauthPage({ kind: 'workflow', sessionId, workflowKey: workflow.workflowKey, policyId: workflow.policyId }));
     }
@@ -238,6 +254,7 @@ export async function startUAuthEmulator(options: UAuthEmulatorOptions = {}): Pr
       faults.clear();
       shape = startShape;
     },
+    pending: () => ({ sessions: sessions.size }),
     close: () => server.close(),
   };
 }

@@ -13,6 +13,7 @@ import {
   type RunningServer,
   type VendorErrors,
 } from './server-kit.js';
+import { addPending, maxPendingOption } from './pending-entries.js';
 import { loginPage } from './ultracart-login-page.js';
 import { createOAuthEmulator, type UltraCartOAuthEmulator, type UltraCartOAuthEmulatorOptions } from './ultracart-oauth-emulator.js';
 
@@ -50,6 +51,8 @@ export interface UltraCartEmulatorOptions {
   maxRecordedCalls?: number;
   /** The OAuth 2.0 flow's apps, rotation and answers (see `ultracart-oauth-emulator.ts`). */
   oauth?: UltraCartOAuthEmulatorOptions;
+  /** How many pending logins, and how many unredeemed codes, to keep at most (the oldest go first). Default 10 000. */
+  maxPending?: number;
 }
 
 export interface UltraCartEmulator {
@@ -81,6 +84,8 @@ export interface UltraCartEmulator {
   liveKeys(): number;
   /** Whether `simpleKey` would still be accepted. */
   isLive(simpleKey: string): boolean;
+  /** How many logins are pending and how many codes are unredeemed, expired ones not yet dropped included. */
+  pending(): { logins: number; codes: number };
   close(): Promise<void>;
   /** The OAuth 2.0 flow ("Connect your UltraCart store"): its apps, calls, faults and switches. */
   oauth: UltraCartOAuthEmulator;
@@ -139,6 +144,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
   const appKey = options.appKey ?? 'emulator-app-key';
   const keyLifetimeMs = options.keyLifetimeMs ?? 60 * 60 * 1000;
   const maxRecordedCalls = options.maxRecordedCalls ?? 100_000;
+  const maxPending = maxPendingOption('startUltraCartEmulator', options.maxPending);
   const writeExpiry = expiryWriter(options.expiryFormat ?? 'offset');
   let latencyMs = options.latencyMs ?? 0;
   const calls: RecordedCall<UltraCartEmulatorEndpoint>[] = [];
@@ -157,8 +163,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
     if (!pending || pending.expiresAt < Date.now() || !user) return undefined;
     logins.delete(requestId);
     const code = token(24);
-    pruneExpired(codes);
-    codes.set(code, { userId: user.user_id, ipAddress, expiresAt: Date.now() + 5 * 60 * 1000 });
+    addPending(codes, code, { userId: user.user_id, ipAddress, expiresAt: Date.now() + 5 * 60 * 1000 }, maxPending);
     return withParams(pending.redirectUri, { code, state: pending.state });
   }
 
@@ -211,12 +216,8 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
         }
         const requestId = token(16);
         const expiresAt = Date.now() + 10 * 60 * 1000;
-        pruneExpired(logins);
-        logins.set(requestId, {
-          redirectUri: input.redirect_uri,
-          state: typeof input.state === 'string' ? input.state : undefined,
-          expiresAt,
-        });
+        const state = typeof input.state === 'string' ? input.state : undefined;
+        addPending(logins, requestId, { redirectUri: input.redirect_uri, state, expiresAt }, maxPending);
         return sendJson(res, 200, {
           login_url: `${server.origin}/login?request=${requestId}`,
           expiration_dts: writeExpiry(new Date(expiresAt)),
@@ -317,6 +318,7 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
       for (const issued of keys.values()) if (issued.expiresAt > now) live += 1;
       return live;
     },
+    pending: () => ({ logins: logins.size, codes: codes.size }),
     isLive(simpleKey) {
       const issued = keys.get(simpleKey);
       return issued !== undefined && issued.expiresAt > Date.now();

@@ -12,6 +12,7 @@ import {
   type RunningServer,
   type VendorErrors,
 } from './server-kit.js';
+import { addPending, maxPendingOption } from './pending-entries.js';
 import { formPostPage, ultrapassIdLoginPage, type UltrapassIdPerson } from './ultrapassid-login-page.js';
 
 export type { UltrapassIdPerson } from './ultrapassid-login-page.js';
@@ -47,6 +48,8 @@ export interface UltrapassIdOidcEmulatorOptions {
   idTokenLifetimeSec?: number;
   /** How many recorded calls to keep. Default 10 000. */
   maxRecordedCalls?: number;
+  /** How many pending authorization requests, and how many unredeemed codes, to keep at most (the oldest go first). Default 10 000. */
+  maxPending?: number;
 }
 
 /** Where the browser goes after the person decides: a GET to `url`, or (form_post) a POST of `form` to `url`. */
@@ -74,6 +77,8 @@ export interface UltrapassIdOidcEmulator {
   subjectOf(personId: string): string;
   reset(): void;
   readonly connections: number;
+  /** How many authorization requests are pending and how many codes are unredeemed, expired ones not yet dropped included. */
+  pending(): { logins: number; codes: number };
   close(): Promise<void>;
 }
 
@@ -121,6 +126,7 @@ export async function startUltrapassIdOidcEmulator(options: UltrapassIdOidcEmula
   const organization = options.organization ?? 'emulator-organization';
   const lifetime = options.idTokenLifetimeSec ?? 3600;
   const maxRecordedCalls = options.maxRecordedCalls ?? 10_000;
+  const maxPending = maxPendingOption('startUltrapassIdOidcEmulator', options.maxPending);
   let latencyMs = options.latencyMs ?? 0;
   const calls: RecordedCall<UltrapassIdOidcEndpoint>[] = [];
   const faults = new FaultQueue<UltrapassIdOidcEndpoint>();
@@ -161,8 +167,7 @@ export async function startUltrapassIdOidcEmulator(options: UltrapassIdOidcEmula
   function decide(request: AuthRequest, personId: string | undefined): UltrapassIdCallback {
     if (personId === undefined) return answer(request.redirectUri, request.responseMode, { error: 'access_denied', state: request.state });
     const code = randomBytes(32).toString('base64url');
-    prune(codes);
-    codes.set(code, { ...request, personId, expiresAt: Date.now() + 5 * 60_000 });
+    addPending(codes, code, { ...request, personId, expiresAt: Date.now() + 5 * 60_000 }, maxPending);
     return answer(request.redirectUri, request.responseMode, { code, state: request.state });
   }
 
@@ -199,8 +204,7 @@ export async function startUltrapassIdOidcEmulator(options: UltrapassIdOidcEmula
           if (person) return deliver(res, decide(opened.request, person.id));
         }
         const requestId = randomBytes(16).toString('base64url');
-        prune(logins);
-        logins.set(requestId, opened.request);
+        addPending(logins, requestId, opened.request, maxPending);
         return sendHtml(res, 200, ultrapassIdLoginPage({ kind: 'login', requestId, people, appName: clientId }));
       }
       case 'login': {
@@ -308,6 +312,7 @@ export async function startUltrapassIdOidcEmulator(options: UltrapassIdOidcEmula
       calls.length = 0;
       faults.clear();
     },
+    pending: () => ({ logins: logins.size, codes: codes.size }),
     get connections() {
       return server.connections;
     },
@@ -373,13 +378,6 @@ function routeOf(method: string | undefined, path: string): UltrapassIdOidcEndpo
   if (method === 'POST' && path === PATHS.login) return 'login';
   if (method === 'POST' && path === PATHS.token) return 'token';
   return undefined;
-}
-
-function prune(map: Map<string, { expiresAt: number }>, now = Date.now()): void {
-  for (const [key, entry] of map) {
-    if (entry.expiresAt >= now) return;
-    map.delete(key);
-  }
 }
 
 /** The body of an injected error status, in OAuth's shape. */

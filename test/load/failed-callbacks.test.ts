@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { createClient } from 'redis';
+import { DEFAULT_EMULATOR_USERS } from 'passport-ultracart/testing';
 import { Agent, request } from 'undici';
 import type { BoundedMemoryStore } from '../../example-app/session-store.js';
 import { startExample, textById, type Example } from '../example-app/support.js';
@@ -62,6 +63,10 @@ describe('load: failed callbacks by the thousand against the example app', funct
       settings: { rateLimit: { windowMs: 60_000, limit: 10 * COOKIELESS_FLOOD } },
       // No request log: 25,000 lines of it would cost more than the requests.
       deps: { log: undefined },
+      // Each signed-in browser its own user: the store keeps only a few sessions of any one user.
+      ultracart: {
+        users: Array.from({ length: SIGNED_IN }, (_, i) => ({ ...DEFAULT_EMULATOR_USERS[0]!, user_id: 5000 + i, login: `user${i}` })),
+      },
     });
     server = ex.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -70,9 +75,9 @@ describe('load: failed callbacks by the thousand against the example app', funct
     for (let i = 0; i < SIGNED_IN; i++) {
       const browser = new Browser(origin);
       const start = await browser.get('/auth/ultracart');
-      const back = await browser.get(pathOf(await ex.ultracart.approve(start.headers.get('location')!)));
+      const back = await browser.get(pathOf(await ex.ultracart.approve(start.headers.get('location')!, `user${i}`)));
       expect(back.headers.get('location')).to.equal('/profile');
-      users.push({ login: 'ada', browser });
+      users.push({ login: `user${i}`, browser });
     }
   });
   after(async () => {

@@ -65,6 +65,22 @@ describe('RedisUsedStateLedger: used states shared through Redis', () => {
       expect(() => new RedisUsedStateLedger({ client, prefix: 'a b' })).to.throw(TypeError, /the prefix option/);
     });
 
+    it('refuses a waitForReplicas that is not { replicas, timeoutMs } in range, and a timeout of 0, which would wait forever', () => {
+      for (const waitForReplicas of [
+        1,
+        {},
+        { replicas: 1 },
+        { replicas: -1, timeoutMs: 100 },
+        { replicas: 1, timeoutMs: 0 },
+        { replicas: 1.5, timeoutMs: 100 },
+      ]) {
+        expect(() => new RedisUsedStateLedger({ client, waitForReplicas } as never), JSON.stringify(waitForReplicas)).to.throw(
+          TypeError,
+          /RedisUsedStateLedger: the waitForReplicas option/,
+        );
+      }
+    });
+
     it('keys a state by its SHA-256 under the prefix, never by the state itself', () => {
       const ledger = new RedisUsedStateLedger({ client, prefix: 'p:' });
       const state = newState();
@@ -172,6 +188,80 @@ describe('RedisUsedStateLedger: used states shared through Redis', () => {
       const closed = createClient({ url: redisUrl });
       const ledger = new RedisUsedStateLedger({ client: closed, prefix });
       expect(await rejectionOf(ledger.claim(newState(), Date.now() + MINUTE))).to.be.instanceOf(UsedStatesUnavailableError);
+    });
+  });
+
+  describe('when it waits for replicas after each claim (waitForReplicas)', function () {
+    this.timeout(20_000);
+    let primary: OwnRedisServer;
+    let replica: OwnRedisServer | undefined;
+    const open: Array<{ close(): Promise<void> }> = [];
+
+    before(async function () {
+      const started = await ownRedisServer(this);
+      primary = started;
+    });
+    after(async () => {
+      await Promise.all(open.splice(0).map((c) => c.close()));
+      await replica?.stop();
+      await primary?.stop();
+    });
+
+    for (const library of libraries) {
+      describe(`with ${library.name}`, () => {
+        async function ledger(waitForReplicas: { replicas: number; timeoutMs: number }): Promise<RedisUsedStateLedger> {
+          const connection = await library.connect(primary.url);
+          open.push(connection);
+          return new RedisUsedStateLedger({ client: connection.client, timeoutMs: 500, waitForReplicas });
+        }
+
+        it('claims at once when no replica is asked for (WAIT 0)', async () => {
+          const subject = await ledger({ replicas: 0, timeoutMs: 5_000 });
+          const state = newState();
+          const started = performance.now();
+          expect(await subject.claim(state, Date.now() + MINUTE)).to.equal(true);
+          expect(performance.now() - started).to.be.below(1_000);
+          expect(await subject.claim(state, Date.now() + MINUTE)).to.equal(false);
+        });
+
+        it('fails closed with a 503 within its timeout when no replica acknowledged, and keeps the state used', async () => {
+          const subject = await ledger({ replicas: 1, timeoutMs: 200 });
+          const state = newState();
+          const started = performance.now();
+          const err = await rejectionOf(subject.claim(state, Date.now() + MINUTE));
+          const waited = performance.now() - started;
+          expect(err).to.be.instanceOf(UsedStatesUnavailableError);
+          expect((err as UsedStatesUnavailableError).status).to.equal(503);
+          expect((err as Error).message).to.match(/0 of 1 Redis replicas acknowledged the used-state claim within 200 ms/);
+          expect(waited).to.be.within(190, 1_200);
+          expect(await subject.claim(state, Date.now() + MINUTE)).to.equal(false);
+        });
+      });
+    }
+
+    // After the cases without a replica: mocha runs a describe's own tests before its nested ones.
+    describe('with a replica attached', () => {
+      it('claims once a replica is attached and acknowledges, with both libraries', async function () {
+        const started = await ownRedisServer(this, ['--replicaof', '127.0.0.1', String(primary.port)]);
+        replica = started as OwnRedisServer;
+        const admin = await libraries[0]!.connect(primary.url);
+        open.push(admin);
+        // The replica has synchronised once the primary counts it as online.
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline) {
+          const info = String(await (admin.client as NodeRedisLike).sendCommand(['INFO', 'replication']));
+          if (/connected_slaves:1/.test(info) && /state=online/.test(info)) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        for (const library of libraries) {
+          const connection = await library.connect(primary.url);
+          open.push(connection);
+          const subject = new RedisUsedStateLedger({ client: connection.client, waitForReplicas: { replicas: 1, timeoutMs: 2_000 } });
+          const state = newState();
+          expect(await subject.claim(state, Date.now() + MINUTE), library.name).to.equal(true);
+          expect(await subject.claim(state, Date.now() + MINUTE), library.name).to.equal(false);
+        }
+      });
     });
   });
 

@@ -22,12 +22,15 @@ export interface OwnRedisServer {
 
 const START_TIMEOUT_MS = 10_000;
 
-/** Starts redis-server, or says why it could not (not installed, say), so the test can skip with that reason. */
-export async function startOwnRedisServer(): Promise<OwnRedisServer | { unavailable: string }> {
+/**
+ * Starts redis-server, or says why it could not (not installed, say), so the test can skip with that reason.
+ * `args` are added to its command line, e.g. `['--replicaof', '127.0.0.1', String(primary.port)]`.
+ */
+export async function startOwnRedisServer(args: string[] = []): Promise<OwnRedisServer | { unavailable: string }> {
   const port = await freePort();
   let child: ChildProcess;
   try {
-    child = await launch(port);
+    child = await launch(port, args);
   } catch (err) {
     return { unavailable: err instanceof Error ? err.message : String(err) };
   }
@@ -55,14 +58,14 @@ export async function startOwnRedisServer(): Promise<OwnRedisServer | { unavaila
     },
     restart: async () => {
       await stop();
-      child = await launch(port);
+      child = await launch(port, args);
     },
   };
 }
 
-function launch(port: number): Promise<ChildProcess> {
+function launch(port: number, args: string[]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -122,8 +125,8 @@ export async function sharedRedisUrl(ctx: Mocha.Context): Promise<string> {
 }
 
 /** A redis-server of the test's own, or the suite is skipped (or fails under CI) with the reason. */
-export async function ownRedisServer(ctx: Mocha.Context): Promise<OwnRedisServer> {
-  const started = await startOwnRedisServer();
+export async function ownRedisServer(ctx: Mocha.Context, args: string[] = []): Promise<OwnRedisServer> {
+  const started = await startOwnRedisServer(args);
   if ('unavailable' in started) return skipOrFail(ctx, started.unavailable);
   return started;
 }

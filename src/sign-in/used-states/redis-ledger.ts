@@ -32,6 +32,24 @@ export interface RedisUsedStateLedgerOptions {
    * milliseconds. Default 1000, from 50 to 30 000.
    */
   timeoutMs?: number;
+  /**
+   * After each claim, wait until this many replicas have the claim (`WAIT replicas timeoutMs`),
+   * and refuse the sign-in with a 503 when fewer acknowledged within `timeoutMs`: a fail-over to
+   * a replica then cannot forget a claim the sign-in relied on. Default: no waiting (the claim
+   * holds as long as the primary's data does; see docs/multi-instance.md).
+   *
+   * `WAIT` holds the connection it is sent on until it answers, so give the ledger a client of its
+   * own (`redis.duplicate()`), not the one every session read goes through.
+   */
+  waitForReplicas?: WaitForReplicas;
+}
+
+/** How {@link RedisUsedStateLedgerOptions.waitForReplicas} waits. */
+export interface WaitForReplicas {
+  /** How many replicas must acknowledge the claim, from 0 to 100. */
+  replicas: number;
+  /** How long to wait for them, in milliseconds, from 1 to 30 000 (never 0, which would wait forever). */
+  timeoutMs: number;
 }
 
 const DEFAULT_PREFIX = 'passport-ultracart:used-state:';
@@ -43,7 +61,12 @@ const DEFAULT_TIMEOUT_MS = 1000;
  */
 const CLOCK_SKEW_MS = 60_000;
 
-type Send = (key: string, ttlMs: number) => Promise<unknown>;
+interface Sender {
+  /** `SET key 1 PX ttlMs NX`. */
+  claim(key: string, ttlMs: number): Promise<unknown>;
+  /** `WAIT replicas timeoutMs`: how many replicas acknowledged the writes before it. */
+  wait(replicas: number, timeoutMs: number): Promise<unknown>;
+}
 
 /**
  * A used-state ledger on Redis, shared by every instance that points at the same Redis and prefix:
@@ -61,9 +84,10 @@ type Send = (key: string, ttlMs: number) => Promise<unknown>;
  * passport.use(new UltraCartStrategy({ ..., usedStates: new RedisUsedStateLedger({ client: redis }) }, verify));
  */
 export class RedisUsedStateLedger implements UsedStateLedger {
-  private readonly send: Send;
+  private readonly send: Sender;
   private readonly prefix: string;
   private readonly timeoutMs: number;
+  private readonly waitForReplicas: WaitForReplicas | undefined;
 
   constructor(options: RedisUsedStateLedgerOptions) {
     if (!options || typeof options !== 'object') throw new TypeError('RedisUsedStateLedger requires an options object');
@@ -80,31 +104,58 @@ export class RedisUsedStateLedger implements UsedStateLedger {
       throw new TypeError('RedisUsedStateLedger: the timeoutMs option must be an integer from 50 to 30000');
     }
     this.timeoutMs = timeoutMs;
+    this.waitForReplicas = checkedWait(options.waitForReplicas);
   }
 
   async claim(state: string, expiresAt: number): Promise<boolean> {
     const key = this.keyFor(state);
     const ttlMs = Math.max(0, Math.ceil(expiresAt - Date.now())) + CLOCK_SKEW_MS;
+    const reply = await this.withinDeadline(
+      this.sendSafely(() => this.send.claim(key, ttlMs)),
+      this.timeoutMs,
+      'the used-state claim',
+    );
+    if (reply === null) return false;
+    if (String(reply) !== 'OK') {
+      throw new UsedStatesUnavailableError('passport-ultracart: Redis answered the used-state claim with something other than OK or nil');
+    }
+    if (this.waitForReplicas) await this.replicated(this.waitForReplicas);
+    return true;
+  }
+
+  /**
+   * Fails closed unless `replicas` replicas acknowledged the claim just made. The state stays
+   * claimed on the primary either way: the browser starts its sign-in again.
+   */
+  private async replicated({ replicas, timeoutMs }: WaitForReplicas): Promise<void> {
+    const acknowledged = await this.withinDeadline(
+      this.sendSafely(() => this.send.wait(replicas, timeoutMs)),
+      // Redis answers WAIT at its timeout; the margin is for the round trip.
+      timeoutMs + this.timeoutMs,
+      'WAIT for replicas',
+    );
+    const count = Number(acknowledged);
+    if (!Number.isInteger(count) || count < replicas) {
+      throw new UsedStatesUnavailableError(
+        `passport-ultracart: ${Number.isInteger(count) ? count : 'no'} of ${replicas} Redis replicas acknowledged the used-state claim within ${timeoutMs} ms`,
+      );
+    }
+  }
+
+  private async withinDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () =>
-          reject(
-            new UsedStatesUnavailableError(`passport-ultracart: Redis did not answer the used-state claim within ${this.timeoutMs} ms`),
-          ),
-        this.timeoutMs,
+        () => reject(new UsedStatesUnavailableError(`passport-ultracart: Redis did not answer ${what} within ${ms} ms`)),
+        ms,
       );
       timer.unref?.();
     });
-    let reply: unknown;
     try {
-      reply = await Promise.race([this.sendSafely(key, ttlMs), late]);
+      return await Promise.race([work, late]);
     } finally {
       clearTimeout(timer);
     }
-    if (reply === null) return false;
-    if (String(reply) === 'OK') return true;
-    throw new UsedStatesUnavailableError('passport-ultracart: Redis answered the used-state claim with something other than OK or nil');
   }
 
   /** The Redis key for a state: its hash, so the key does not reveal the state. */
@@ -112,9 +163,9 @@ export class RedisUsedStateLedger implements UsedStateLedger {
     return this.prefix + createHash('sha256').update(state).digest('base64url');
   }
 
-  private async sendSafely(key: string, ttlMs: number): Promise<unknown> {
+  private async sendSafely(command: () => Promise<unknown>): Promise<unknown> {
     try {
-      return await this.send(key, ttlMs);
+      return await command();
     } catch (err) {
       throw new UsedStatesUnavailableError('passport-ultracart: Redis failed the used-state claim', err);
     }
@@ -122,17 +173,35 @@ export class RedisUsedStateLedger implements UsedStateLedger {
 }
 
 /** Tells the two libraries apart by shape: ioredis has `call`, node-redis has `sendCommand(args)` and no `call`. */
-function senderFor(client: unknown): Send {
+function senderFor(client: unknown): Sender {
   const shaped = client as Partial<IoRedisLike & NodeRedisLike> | null;
   if (shaped && typeof shaped.call === 'function') {
     const ioredis = shaped as IoRedisLike;
-    return (key, ttlMs) => ioredis.call('SET', key, '1', 'PX', ttlMs, 'NX');
+    return {
+      claim: (key, ttlMs) => ioredis.call('SET', key, '1', 'PX', ttlMs, 'NX'),
+      wait: (replicas, timeoutMs) => ioredis.call('WAIT', replicas, timeoutMs),
+    };
   }
   if (shaped && typeof shaped.sendCommand === 'function') {
     const nodeRedis = shaped as NodeRedisLike;
-    return (key, ttlMs) => nodeRedis.sendCommand(['SET', key, '1', 'PX', String(ttlMs), 'NX']);
+    return {
+      claim: (key, ttlMs) => nodeRedis.sendCommand(['SET', key, '1', 'PX', String(ttlMs), 'NX']),
+      wait: (replicas, timeoutMs) => nodeRedis.sendCommand(['WAIT', String(replicas), String(timeoutMs)]),
+    };
   }
   throw new TypeError(
     'RedisUsedStateLedger: the client option must be a Redis client, from node-redis (createClient) or ioredis (new Redis())',
   );
+}
+
+function checkedWait(value: unknown): WaitForReplicas | undefined {
+  if (value === undefined) return undefined;
+  const { replicas, timeoutMs } = (value && typeof value === 'object' ? value : {}) as Partial<Record<string, unknown>>;
+  const integer = (n: unknown, min: number, max: number): boolean => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
+  if (!integer(replicas, 0, 100) || !integer(timeoutMs, 1, 30_000)) {
+    throw new TypeError(
+      'RedisUsedStateLedger: the waitForReplicas option must be { replicas, timeoutMs }: replicas an integer from 0 to 100, timeoutMs from 1 to 30000',
+    );
+  }
+  return { replicas: replicas as number, timeoutMs: timeoutMs as number };
 }
