@@ -7,6 +7,7 @@ import type { AppSettings } from './config.js';
 import type { AppContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { createPassport, usedStates } from './passport.js';
+import { plainHttpDiagnosis } from './proxy-check.js';
 import { connectRedis, type Redis } from './redis.js';
 import { requestLog } from './request-log.js';
 import { authRoutes } from './routes/auth.js';
@@ -15,6 +16,8 @@ import { oidcVerifyRoutes } from './routes/oidc-verify.js';
 import { pageRoutes } from './routes/pages.js';
 import { verifyRoutes } from './routes/verify.js';
 import { csrfProtection, rateLimits, securityHeaders } from './security.js';
+import { sessionLifetime } from './session-lifetime.js';
+import { sessionRecognition } from './session-recognition.js';
 import { sessions } from './sessions.js';
 import { STYLESHEET_PATH } from './views/layout.js';
 import { problemPage } from './views/problem.js';
@@ -87,6 +90,8 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   app.disable('x-powered-by');
   if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
   if (deps.log) app.use(requestLog(report));
+  // Every cookie is Secure in production: say in the log why a request is not https.
+  if (settings.production) app.use(plainHttpDiagnosis(settings, report));
   if (settings.emulated) app.use(canonicalLoopbackHost(settings.ultracart.callbackURL));
   // The OIDC verify form's POST answers a redirect to the provider, and browsers apply form-action to it.
   app.use(securityHeaders(settings, [...settings.uauth.allowedRedirectOrigins, oidcOrigin(settings)]));
@@ -99,6 +104,15 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
     res.status(204).set('Cache-Control', 'public, max-age=86400').end();
   });
   app.use(sessionSetup.middleware);
+  app.use(sessionRecognition(settings, report));
+  app.use(
+    sessionLifetime(settings, (user) => {
+      // A session ended by the longest lifetime may leave its key alive at UltraCart: revoke it, in the background.
+      const keyLive = user && (user.keyExpiresAt === null || new Date(user.keyExpiresAt).getTime() > Date.now());
+      ctx.report(`session ended at its deadline${keyLive ? '; revoking its UltraCart key' : ''}`);
+      if (keyLive) void strategy.client.revokeWithRetry(user.simpleKey);
+    }),
+  );
   // After express-session, which reads its own cookie (csrf-csrf's advice).
   app.use(cookieParser());
   app.use(passport.initialize());

@@ -10,6 +10,7 @@ import {
 } from 'passport-ultracart';
 import type { AppSettings } from './config.js';
 import type { Redis } from './redis.js';
+import { pendingCookieName } from './security.js';
 import { toAppUser, type AppUser } from './user.js';
 
 /** What `passport.authorize('ultrapassid')` puts in `req.account`: the verified identity, never a token. */
@@ -38,7 +39,7 @@ export function createPassport(
       callbackURL: ultracart.callbackURL,
       ...(ultracart.simpleKey !== undefined ? { simpleKey: ultracart.simpleKey } : { accessToken: ultracart.accessToken }),
       ...(ultracart.baseURL !== undefined && { baseURL: ultracart.baseURL }),
-      ...(settings.stateStore === 'cookie' && { stateStore: cookieStateStore(settings) }),
+      ...(settings.stateStore === 'cookie' && { stateStore: cookieStateStore(settings, pendingCookieName(settings, 'ultracart')) }),
       ...(redis && { usedStates: usedStates(settings, redis) }),
     },
     async (simpleKey, token, profile) => toAppUser(simpleKey, token, profile),
@@ -64,7 +65,7 @@ function oidcStrategy(settings: AppSettings, redis: Redis | undefined): Ultrapas
       callbackURL: oidc.callbackURL,
       ...(oidc.issuer !== undefined && { issuer: oidc.issuer }),
       // Its own cookie name: two strategies sharing one pending cookie would each clear the other's entries.
-      ...(settings.stateStore === 'cookie' && { stateStore: cookieStateStore(settings, 'ultrapassid_pending') }),
+      ...(settings.stateStore === 'cookie' && { stateStore: cookieStateStore(settings, pendingCookieName(settings, 'ultrapassid')) }),
       ...(redis && { usedStates: usedStates(settings, redis) }),
     },
     async (profile): Promise<OidcVerification> => ({
@@ -84,7 +85,7 @@ export function usedStates(settings: AppSettings, redis: Redis): UsedStateLedger
 }
 
 /** Signed with keys derived from the session secrets: one secret, never reused as-is for two jobs. */
-function cookieStateStore(settings: AppSettings, name?: string): StateStore {
+function cookieStateStore(settings: AppSettings, name: string): StateStore {
   const secret = settings.sessionSecrets.map((s) => createHmac('sha256', s).update('ultracart pending sign-in cookie').digest('base64url'));
-  return new CookieStateStore({ secret, secure: settings.production, ...(name !== undefined && { name }) });
+  return new CookieStateStore({ secret, secure: settings.production, name });
 }

@@ -157,7 +157,7 @@ describe('example app: configuration', () => {
         'UPID_ORGANIZATION_KEY',
       ],
       ['TRUST_PROXY is true', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
-      ['TRUST_PROXY is an address list', { TRUST_PROXY: 'loopback, 10.0.0.0/8' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY is not an address', { TRUST_PROXY: 'loopback, 10.0.0.300/8' }, 'TRUST_PROXY'],
       ['TRUST_PROXY is missing in production', { ...PRODUCTION, TRUST_PROXY: undefined }, 'TRUST_PROXY'],
       ['PORT is not a port', { PORT: '70000' }, 'PORT'],
       ['REDIS_URL is not a Redis URL', { REDIS_URL: 'http://cache:6379' }, 'REDIS_URL'],
