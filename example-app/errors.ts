@@ -138,12 +138,15 @@ function configuration(name: string, kind: string, status: number): Described {
  * Faults of this site's set-up, which waiting will not cure: the vendor refused our credentials or
  * settings (`*_CONFIGURATION`), or sent the browser somewhere this site is not set up to allow (a
  * `login_url` or `getSessionUrl` over http or on another host: an emulator on http behind an https
- * app, or a vendor host missing from the allow-list). The package marks the second kind only in
- * its message (code `*_BAD_RESPONSE`), hence the match on it.
+ * app, or a vendor host missing from the allow-list), or named another OpenID Connect issuer than
+ * the one configured. The package marks those only in its message (code `*_BAD_RESPONSE`), hence
+ * the match on it.
  */
 function isSetUpFault(err: unknown): err is UltraCartApiError | UAuthApiError | UltrapassIdError {
   if (!(err instanceof UltraCartApiError || err instanceof UAuthApiError || err instanceof UltrapassIdError)) return false;
   if (err.code.endsWith('_CONFIGURATION')) return true;
+  // Discovery naming another issuer than ULTRAPASSID_ISSUER (the package passes openid-client's words on, code *_BAD_RESPONSE).
+  if (err instanceof UltrapassIdError && err.endpoint === 'discovery' && /issuer does not match/.test(err.message)) return true;
   return /: (?:login_url|getSessionUrl) refused, /.test(err.message);
 }
 

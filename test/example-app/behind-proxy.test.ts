@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import { startUltrapassIdOidcEmulator, type UltrapassIdOidcEmulator } from 'passport-ultracart/testing';
 import request from 'supertest';
 import { cookiePair, setCookieFor } from '../support/cookies.js';
-import { pathOf, signIn, startExample, TEST_SECRET, type Example } from './support.js';
+import { freePort } from '../support/nginx.js';
+import { csrfToken, OIDC_CALLBACK_URL, pathOf, signIn, startExample, TEST_SECRET, type Example } from './support.js';
 
 const HTTPS = { 'X-Forwarded-Proto': 'https' };
 
@@ -159,5 +161,32 @@ describe('example app: in production behind a proxy', () => {
       const res = await request(ex.app).get('/auth/ultracart').set(HTTPS).expect(503);
       expect(problemOf(res.text)).to.equal('ultracart-unavailable');
     });
+  });
+});
+
+describe('example app: when UltrapassId’s issuer is not the one configured', () => {
+  let ex: Example;
+  let impostor: UltrapassIdOidcEmulator;
+  afterEach(async () => {
+    await ex.close();
+    await impostor.close();
+  });
+
+  it('shows "UltrapassId is not set up correctly here" and logs the package’s own message', async () => {
+    const port = await freePort();
+    // Discovery at the configured address names another issuer, as an emulator behind a proxy without publicOrigin would.
+    impostor = await startUltrapassIdOidcEmulator({ port, publicOrigin: 'https://impostor.example' });
+    ex = await startExample({
+      settings: { oidc: { clientId: impostor.clientId, issuer: `http://127.0.0.1:${port}`, callbackURL: OIDC_CALLBACK_URL } },
+    });
+    const browser = ex.browser();
+    await signIn(ex, browser);
+    const token = await csrfToken(browser);
+    const res = await browser.post('/verify/oidc').type('form').send({ _csrf: token });
+    expect({ status: res.status, problem: problemOf(res.text) }).to.deep.equal({ status: 500, problem: 'ultrapassid-configuration' });
+    expect(res.text).to.include('UltrapassId is not set up correctly here');
+    expect(ex.logged.join('\n')).to.include(
+      'error: UltrapassIdError ULTRAPASSID_BAD_RESPONSE -> 500: "UltrapassId discovery: discovered metadata issuer does not match the expected issuer"',
+    );
   });
 });
