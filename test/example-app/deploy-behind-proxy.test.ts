@@ -261,8 +261,7 @@ describe('example app: deployed behind nginx terminating TLS (the documented con
         if (res.status === 302) {
           signedOutAt = Date.now();
           expect(res.headers.get('location')).to.match(/^\/\?returnTo=%2Fprofile(?:&session=not-found)?$/);
-        }
-        else {
+        } else {
           expect(res.status).to.equal(200);
           // Signed in only while the deadline has not passed.
           expect(Date.now()).to.be.below(endsAt + 1_000);
