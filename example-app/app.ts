@@ -105,14 +105,7 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   });
   app.use(sessionSetup.middleware);
   app.use(sessionRecognition(settings, report));
-  app.use(
-    sessionLifetime(settings, (user) => {
-      // A session ended by the longest lifetime may leave its key alive at UltraCart: revoke it, in the background.
-      const keyLive = user && (user.keyExpiresAt === null || new Date(user.keyExpiresAt).getTime() > Date.now());
-      ctx.report(`session ended at its deadline${keyLive ? '; revoking its UltraCart key' : ''}`);
-      if (keyLive) void strategy.client.revokeWithRetry(user.simpleKey);
-    }),
-  );
+  app.use(sessionLifetime(settings, () => ctx.report('session ended at its deadline')));
   // After express-session, which reads its own cookie (csrf-csrf's advice).
   app.use(cookieParser());
   app.use(passport.initialize());

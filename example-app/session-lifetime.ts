@@ -1,7 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { BaseSettings } from './config.js';
 import { sessionCookieName, sessionCookieOptions } from './security.js';
-import { currentUser, type AppUser } from './user.js';
 
 declare module 'express-session' {
   interface SessionData {
@@ -30,10 +29,10 @@ export function startSessionDeadline(req: Request, endsAt: number): void {
  * the store's expiry forward on every request by the cookie's original lifetime, so an active user
  * would stay signed in past the key's expiry: each request here first sets the cookie's lifetime
  * to what is left, and once nothing is left, ends the session (a fresh, empty one takes its
- * place, the cookie is cleared) before Passport reads the user from it. `onEnded` gets the user
- * whose session ended, e.g. to revoke a key that outlived it.
+ * place, the cookie is cleared) before Passport reads the user from it. The store expires the
+ * session at the same time, so this mostly catches the moments `touch()` still adds.
  */
-export function sessionLifetime(settings: BaseSettings, onEnded: (user: AppUser | undefined) => void): RequestHandler {
+export function sessionLifetime(settings: BaseSettings, onEnded: () => void): RequestHandler {
   return (req, res, next) => {
     const endsAt = req.session?.endsAt;
     if (typeof endsAt !== 'number') return next();
@@ -42,11 +41,10 @@ export function sessionLifetime(settings: BaseSettings, onEnded: (user: AppUser 
       req.session.cookie.maxAge = left;
       return next();
     }
-    const user = currentUser({ user: (req.session as { passport?: { user?: unknown } }).passport?.user });
     req.session.regenerate((err) => {
       if (err) return next(err);
       res.clearCookie(sessionCookieName(settings), sessionCookieOptions(settings));
-      onEnded(user);
+      onEnded();
       next();
     });
   };
