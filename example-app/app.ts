@@ -8,6 +8,7 @@ import type { AppContext } from './context.js';
 import { errorHandler, notFound } from './errors.js';
 import { createPassport, usedStates } from './passport.js';
 import { carriesPendingSignIn } from './pending-sign-in.js';
+import { plainHttpDiagnosis } from './proxy-check.js';
 import { connectRedis, type Redis } from './redis.js';
 import { requestLog } from './request-log.js';
 import { authRoutes } from './routes/auth.js';
@@ -18,6 +19,8 @@ import { verifyRoutes } from './routes/verify.js';
 import { storeRoutes } from './routes/store.js';
 import { csrfProtection, rateLimits, securityHeaders } from './security.js';
 import { BoundedMemoryStore } from './session-store.js';
+import { sessionLifetime } from './session-lifetime.js';
+import { sessionRecognition } from './session-recognition.js';
 import { sessions } from './sessions.js';
 import type { AppUser } from './user.js';
 import { STYLESHEET_PATH } from './views/layout.js';
@@ -97,6 +100,8 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
   app.disable('x-powered-by');
   if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
   if (deps.log) app.use(requestLog(report));
+  // Every cookie is Secure in production: say in the log why a request is not https.
+  if (settings.production) app.use(plainHttpDiagnosis(settings, report));
   if (settings.emulated) app.use(canonicalLoopbackHost(settings.ultracart.callbackURL));
   // The OIDC verify form's POST answers a redirect to the provider, and browsers apply form-action to it.
   app.use(securityHeaders(settings, [...settings.uauth.allowedRedirectOrigins, oidcOrigin(settings)]));
@@ -109,6 +114,8 @@ export async function createApp(settings: AppSettings, deps: AppDeps = {}): Prom
     res.status(204).set('Cache-Control', 'public, max-age=86400').end();
   });
   app.use(sessionSetup.middleware);
+  app.use(sessionRecognition(settings, report));
+  app.use(sessionLifetime(settings, () => ctx.report('session ended at its deadline')));
   // After express-session, which reads its own cookie (csrf-csrf's advice).
   app.use(cookieParser());
   app.use(passport.initialize());

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { StoreSettings } from './store-config.js';
+import { isIP } from 'node:net';
 
 /**
  * The Client API hosts UltrapassId has documented so far, named in the error when UPID_BASE_URL is
@@ -53,8 +54,14 @@ export interface OidcSettings {
 /** Everything the app needs except the vendors, which `main.ts` may replace with emulators. */
 export interface BaseSettings {
   production: boolean;
-  /** Express `trust proxy` as a hop count; undefined means no proxy is trusted. */
-  trustProxy: number | undefined;
+  /**
+   * Express `trust proxy`: a hop count, or the proxies' addresses as Express reads them (a
+   * comma-separated list of IPs, CIDR ranges and the names `loopback`, `linklocal`,
+   * `uniquelocal`); undefined means no proxy is trusted.
+   */
+  trustProxy: number | string | undefined;
+  /** HSTS `includeSubDomains` in production; off for a shop on an apex domain shared with http-only sites. */
+  hstsIncludeSubDomains: boolean;
   /** The first signs new cookies; the others are still accepted (rotation). */
   sessionSecrets: string[];
   /** Set when no SESSION_SECRET was given and a random one was made for this run. */
@@ -79,6 +86,8 @@ export interface BaseSettings {
 /** What `loadConfig` reads from the environment. An absent vendor means: run its emulator. */
 export interface Config extends BaseSettings {
   port: number;
+  /** The address the app listens on: loopback unless the operator opens it (only the proxy may reach it). */
+  bindAddress: string;
   ultracart: UltraCartSettings | undefined;
   uauth: UAuthSettings | undefined;
   oidc: OidcSettings | undefined;
@@ -115,20 +124,22 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env = process.env): Config {
   const production = env.NODE_ENV === 'production';
   const secrets = sessionSecrets(env, production);
-  const trustProxy = hopCount(env.TRUST_PROXY);
-  if (production && trustProxy === undefined) {
+  const trustProxy = trustedProxies(env.TRUST_PROXY);
+  if (production && (trustProxy === undefined || trustProxy === 0)) {
     throw new ConfigError(
       'TRUST_PROXY',
-      'must be set in production to the number of proxies in front of the app (e.g. 1): the session cookie is Secure and TLS ends at the proxy',
+      `must be set in production to the proxy's address (e.g. loopback, or 10.0.0.5) or the number of proxies in front of the app${trustProxy === 0 ? ', not 0' : ''}: TLS ends at the proxy, and without trusting its X-Forwarded-Proto the app never sees https, so the Secure session cookie is never set and no sign-in can work`,
     );
   }
   const ultracart = ultracartSettings(env, production);
-  const uauth = uauthSettings(env, production);
   const oidc = oidcSettings(env, production);
+  const uauth = uauthSettings(env, production, oidc?.issuer);
   return {
     production,
     port: port(env.PORT),
+    bindAddress: bindAddress(env.BIND_ADDRESS),
     trustProxy,
+    hstsIncludeSubDomains: flag(env, 'HSTS_INCLUDE_SUBDOMAINS', true),
     sessionSecrets: secrets.values,
     sessionSecretGenerated: secrets.generated,
     redis: redisSettings(env),
@@ -209,7 +220,7 @@ function ultracartSettings(env: Env, production: boolean): UltraCartSettings | u
   };
 }
 
-function uauthSettings(env: Env, production: boolean): UAuthSettings | undefined {
+function uauthSettings(env: Env, production: boolean, oidcIssuer: string | undefined): UAuthSettings | undefined {
   const organizationKey = present(env.UPID_ORGANIZATION_KEY);
   const workflowKey = present(env.UPID_WORKFLOW_KEY);
   const base = present(env.UPID_BASE_URL);
@@ -236,9 +247,11 @@ function uauthSettings(env: Env, production: boolean): UAuthSettings | undefined
     );
   }
   const baseURL = httpsUnlessLoopback('UPID_BASE_URL', base, production);
+  // UltrapassId's hosted pages live on its issuer's host: a configured issuer replaces the default one.
+  const pagesOrigin = oidcIssuer !== undefined ? new URL(oidcIssuer).origin : UPID_PAGES_ORIGIN;
   const allowedRedirectOrigins =
     origins === undefined
-      ? [UPID_PAGES_ORIGIN, baseURL.origin]
+      ? [...new Set([pagesOrigin, baseURL.origin])]
       : origins.split(',').map((o) => originOf('UPID_ALLOWED_REDIRECT_ORIGINS', o.trim()));
   if (apiKeyHeader !== undefined && !/^x-[a-z0-9-]{1,60}$/i.test(apiKeyHeader)) {
     throw new ConfigError('UPID_API_KEY_HEADER', 'must be a header name such as x-upid-api-key');
@@ -298,13 +311,50 @@ function stateStoreKind(value: string | undefined): BaseSettings['stateStore'] {
   return raw;
 }
 
-function hopCount(value: string | undefined): number | undefined {
+const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * A hop count, or a list of addresses in the forms Express's `trust proxy` (proxy-addr) accepts,
+ * checked here so a typo stops start-up with the variable's name rather than deep in Express.
+ */
+function trustedProxies(value: string | undefined): number | string | undefined {
   const raw = present(value);
   if (raw === undefined) return undefined;
-  // `true` would trust any X-Forwarded-For a client sends; only a count of our own proxies is safe.
-  if (!/^\d{1,2}$/.test(raw))
-    throw new ConfigError('TRUST_PROXY', 'must be the number of proxies in front of the app (an integer such as 1), never true');
-  return Number(raw);
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  // `true` would trust any X-Forwarded-For a client sends; only our own proxies may be trusted.
+  if (entries.some((entry) => !isTrustEntry(entry))) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      "must be the proxies' addresses (loopback, an IP, a CIDR range such as 10.0.0.0/8, comma-separated) or their number (an integer such as 1), never true",
+    );
+  }
+  return entries.join(',');
+}
+
+function isTrustEntry(entry: string): boolean {
+  if (TRUST_NAMES.has(entry)) return true;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  // proxy-addr also takes an IPv4 netmask (10.0.0.0/255.0.0.0).
+  return family === 4 && isIP(range) === 4;
+}
+
+function bindAddress(value: string | undefined): string {
+  const raw = present(value);
+  if (raw === undefined) return '127.0.0.1';
+  if (isIP(raw) === 0) throw new ConfigError('BIND_ADDRESS', 'must be an IP address such as 127.0.0.1 (the default) or 0.0.0.0');
+  return raw;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = present(env[name]);
+  if (raw === undefined) return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(name, 'must be true or false');
+  return raw === 'true';
 }
 
 function port(value: string | undefined): number {

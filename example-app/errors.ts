@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { UAuthApiError, UltraCartApiError, UltrapassIdError, UsedStatesUnavailableError } from 'passport-ultracart';
+import { PassportUltraCartError, UAuthApiError, UltraCartApiError, UltrapassIdError, UsedStatesUnavailableError } from 'passport-ultracart';
 import { sendPage, type AppContext } from './context.js';
 import { RedisUnavailableError } from './redis.js';
 import { SIGN_IN_PATH } from './routes/auth.js';
@@ -23,14 +23,18 @@ export function notFound(ctx: AppContext): RequestHandler {
 
 /**
  * Turns every error into a page with the right status and plain words: vendor outages are 502,
- * 503 or 504 with Retry-After kept, a bad form is 403, our own faults 500. Never a stack trace,
- * and the log line carries the error's name and code, not its details.
+ * 503 or 504 with Retry-After kept, a bad form is 403, our own faults 500, and a fault of this
+ * site's set-up "not set up correctly" (500) rather than "try again later". Never a stack trace.
+ * The log line carries the error's name and code, and for the package's own errors their message
+ * too (quoted): it names the call and what was wrong, never a key, code, state or token, and it is
+ * what the operator needs to fix a configuration fault.
  */
 export function errorHandler(ctx: AppContext): ErrorRequestHandler {
   return (err: unknown, _req, res, next) => {
     if (res.headersSent) return next(err);
     const described = describe(err);
-    ctx.report(`error: ${nameOf(err)}${codeOf(err) ? ` ${codeOf(err)}` : ''} -> ${described.status}`);
+    const detail = err instanceof PassportUltraCartError ? `: ${JSON.stringify(err.message)}` : '';
+    ctx.report(`error: ${nameOf(err)}${codeOf(err) ? ` ${codeOf(err)}` : ''} -> ${described.status}${detail}`);
     if (described.retryAfter !== undefined && !res.getHeader('Retry-After')) res.setHeader('Retry-After', String(described.retryAfter));
     const { status, retryAfter: _r, ...view } = described;
     sendPage(res, status, problemPage({ ...view, notice: ctx.notice }));
@@ -38,6 +42,15 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
 }
 
 function describe(err: unknown): Described {
+  if (isSetUpFault(err)) {
+    const [name, kind] =
+      err instanceof UltraCartApiError
+        ? ['UltraCart', 'ultracart']
+        : err instanceof UAuthApiError
+          ? ['UltrapassId', 'uauth']
+          : ['UltrapassId', 'ultrapassid'];
+    return configuration(name, kind, 500);
+  }
   if (err instanceof UltraCartApiError) return vendor('UltraCart', 'ultracart', err.status, err.retryAfter, SIGN_IN_PATH);
   if (err instanceof UAuthApiError) {
     if (err.code === 'UAUTH_SESSION_INVALID') {
@@ -109,12 +122,32 @@ function vendor(name: string, kind: string, status: number, retryAfter: number |
       ...(retryAfter !== undefined && { retryAfter }),
     };
   }
+  return configuration(name, kind, status >= 400 && status < 600 ? status : 500);
+}
+
+function configuration(name: string, kind: string, status: number): Described {
   return {
-    status: status >= 400 && status < 600 ? status : 500,
+    status,
     kind: `${kind}-configuration`,
     title: `${name} is not set up correctly here`,
     explanation: `This site could not talk to ${name} because of a problem in its own configuration. Please try again later; the site owner needs to check the server log.`,
   };
+}
+
+/**
+ * Faults of this site's set-up, which waiting will not cure: the vendor refused our credentials or
+ * settings (`*_CONFIGURATION`), or sent the browser somewhere this site is not set up to allow (a
+ * `login_url` or `getSessionUrl` over http or on another host: an emulator on http behind an https
+ * app, or a vendor host missing from the allow-list), or named another OpenID Connect issuer than
+ * the one configured. The package marks those only in its message (code `*_BAD_RESPONSE`), hence
+ * the match on it.
+ */
+function isSetUpFault(err: unknown): err is UltraCartApiError | UAuthApiError | UltrapassIdError {
+  if (!(err instanceof UltraCartApiError || err instanceof UAuthApiError || err instanceof UltrapassIdError)) return false;
+  if (err.code.endsWith('_CONFIGURATION')) return true;
+  // Discovery naming another issuer than ULTRAPASSID_ISSUER (the package passes openid-client's words on, code *_BAD_RESPONSE).
+  if (err instanceof UltrapassIdError && err.endpoint === 'discovery' && /issuer does not match/.test(err.message)) return true;
+  return /: (?:login_url|getSessionUrl) refused, /.test(err.message);
 }
 
 function statusOf(err: unknown): number {

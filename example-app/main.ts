@@ -19,6 +19,7 @@ import { CALLBACK_PATH } from './routes/auth.js';
 import { OIDC_CALLBACK_PATH } from './routes/oidc-verify.js';
 import { VERIFY_RETURN_PATH } from './routes/verify.js';
 import { loadStoreSettings, STORE_CALLBACK_PATH, type StoreSettings } from './store-config.js';
+import { startupWarnings } from './startup-checks.js';
 
 const log = (line: string): void => console.log(line);
 
@@ -44,11 +45,10 @@ async function main(): Promise<void> {
     res.writeHead(503, { 'retry-after': '1' }).end('starting');
   };
   const server = createServer((req, res) => handler(req, res));
-  // With emulators, the app is a local demo: listen on loopback only.
-  const host = config.emulated ? '127.0.0.1' : undefined;
+  // Loopback unless BIND_ADDRESS opens it: only the proxy may reach the app, which speaks plain http.
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, host, () => resolve());
+    server.listen(config.port, config.bindAddress, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   const localOrigin = `http://127.0.0.1:${port}`;
@@ -116,7 +116,12 @@ async function main(): Promise<void> {
   }
 
   if (config.sessionSecretGenerated) log('SESSION_SECRET is not set: using a random one, so sessions end when the app restarts.');
-  log(config.emulated ? `Example app ready: open ${localOrigin}/` : `Example app listening on port ${port} (behind your TLS proxy)`);
+  for (const warning of startupWarnings(config, port)) log(`Warning: ${warning}`);
+  log(
+    config.emulated
+      ? `Example app ready: open ${localOrigin}/`
+      : `Example app listening on port ${port} at ${config.bindAddress} (behind your TLS proxy: only the proxy may reach this port)`,
+  );
 }
 
 main().catch((err: unknown) => {

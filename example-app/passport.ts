@@ -11,6 +11,7 @@ import {
 } from 'passport-ultracart';
 import type { AppSettings } from './config.js';
 import type { Redis } from './redis.js';
+import { pendingCookieName } from './security.js';
 import { toAppUser, type AppUser } from './user.js';
 
 /** What `passport.authorize('ultrapassid')` puts in `req.account`: the verified identity, never a token. */
@@ -35,7 +36,8 @@ export function createPassport(
 ): { passport: PassportInstance; strategy: UltraCartStrategy; stateStore: StateStore } {
   const ultracart = settings.ultracart;
   // Made here, not left to the strategy's default: the callback's rate limit asks it too (security.ts).
-  const stateStore = settings.stateStore === 'cookie' ? cookieStateStore(settings) : new SessionStateStore();
+  const stateStore =
+    settings.stateStore === 'cookie' ? cookieStateStore(settings, pendingCookieName(settings, 'ultracart')) : new SessionStateStore();
   const strategy = new UltraCartStrategy(
     {
       callbackURL: ultracart.callbackURL,
@@ -67,7 +69,7 @@ function oidcStrategy(settings: AppSettings, redis: Redis | undefined): Ultrapas
       callbackURL: oidc.callbackURL,
       ...(oidc.issuer !== undefined && { issuer: oidc.issuer }),
       // Its own cookie name: two strategies sharing one pending cookie would each clear the other's entries.
-      ...(settings.stateStore === 'cookie' && { stateStore: cookieStateStore(settings, 'ultrapassid_pending') }),
+      ...(settings.stateStore === 'cookie' && { stateStore: cookieStateStore(settings, pendingCookieName(settings, 'ultrapassid')) }),
       ...(redis && { usedStates: usedStates(settings, redis) }),
     },
     async (profile): Promise<OidcVerification> => ({
@@ -87,7 +89,7 @@ export function usedStates(settings: AppSettings, redis: Redis): UsedStateLedger
 }
 
 /** Signed with keys derived from the session secrets: one secret, never reused as-is for two jobs. */
-function cookieStateStore(settings: AppSettings, name?: string): StateStore {
+function cookieStateStore(settings: AppSettings, name: string): StateStore {
   const secret = settings.sessionSecrets.map((s) => createHmac('sha256', s).update('ultracart pending sign-in cookie').digest('base64url'));
-  return new CookieStateStore({ secret, secure: settings.production, ...(name !== undefined && { name }) });
+  return new CookieStateStore({ secret, secure: settings.production, name });
 }

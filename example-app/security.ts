@@ -18,6 +18,24 @@ export function sessionCookieOptions(settings: BaseSettings): { httpOnly: true; 
   return { httpOnly: true, sameSite: 'lax', secure: settings.production, path: '/' };
 }
 
+/** Name of the CSRF cookie; cleared with the session at sign-out. */
+export function csrfCookieName(settings: BaseSettings): string {
+  return settings.production ? '__Host-ultracart-example.csrf' : 'ultracart-example.csrf';
+}
+
+/** Attributes of the CSRF cookie and its clearing at sign-out. */
+export function csrfCookieOptions(settings: BaseSettings): { httpOnly: true; sameSite: 'strict'; secure: boolean; path: '/' } {
+  return { sameSite: 'strict', secure: settings.production, httpOnly: true, path: '/' };
+}
+
+/**
+ * Name of a pending sign-in cookie (`ULTRACART_STATE_STORE=cookie`): `__Host-` in production, as
+ * every other cookie of the app, so no sibling subdomain can plant or overwrite it.
+ */
+export function pendingCookieName(settings: BaseSettings, flow: 'ultracart' | 'ultrapassid'): string {
+  return `${settings.production ? '__Host-' : ''}ultracart-example.${flow}-pending`;
+}
+
 /**
  * Security headers. The CSP allows only this origin, no scripts at all, and form posts to this
  * origin plus UltrapassId (the verify form's 303 goes there, and browsers apply `form-action` to
@@ -39,7 +57,9 @@ export function securityHeaders(settings: BaseSettings, formTargets: string[]): 
     },
     referrerPolicy: { policy: 'no-referrer' },
     xFrameOptions: { action: 'deny' },
-    strictTransportSecurity: settings.production ? { maxAge: 180 * 24 * 60 * 60 } : false,
+    strictTransportSecurity: settings.production
+      ? { maxAge: 180 * 24 * 60 * 60, includeSubDomains: settings.hstsIncludeSubDomains }
+      : false,
   });
 }
 
@@ -53,8 +73,8 @@ export function csrfProtection(settings: BaseSettings): {
   const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
     getSecret: () => secrets,
     getSessionIdentifier: (req) => req.sessionID ?? '',
-    cookieName: settings.production ? '__Host-ultracart-example.csrf' : 'ultracart-example.csrf',
-    cookieOptions: { sameSite: 'strict', secure: settings.production, httpOnly: true, path: '/' },
+    cookieName: csrfCookieName(settings),
+    cookieOptions: csrfCookieOptions(settings),
     getCsrfTokenFromRequest: (req) => {
       const body = req.body as Record<string, unknown> | undefined;
       return typeof body?._csrf === 'string' ? body._csrf : undefined;

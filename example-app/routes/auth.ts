@@ -3,6 +3,8 @@ import type { AuthenticateOptions } from 'passport';
 import { safeReturnTo, type UltraCartAuthenticateOptions, type UltraCartAuthInfo, type UltraCartStrategy } from 'passport-ultracart';
 import { sendPage, type AppContext } from '../context.js';
 import type { PassportInstance } from '../passport.js';
+import { plainHttpCause } from '../proxy-check.js';
+import { sessionDeadline, startSessionDeadline } from '../session-lifetime.js';
 import { currentUser } from '../user.js';
 import { failurePage, reasonFrom } from '../views/failure.js';
 
@@ -21,9 +23,15 @@ export function authRoutes(
   const router = Router();
 
   router.get(SIGN_IN_PATH, signInLimit, (req, res, next) => {
+    // In production every cookie is Secure: over what the app takes for plain http the sign-in could
+    // never come back, so none starts and no UltraCart call is spent (the log says why).
+    if (ctx.settings.production && plainHttpCause(req) !== undefined) {
+      return res.set('Cache-Control', 'no-store').redirect(302, `${FAILURE_PATH}?reason=secureCookieOnHttp`);
+    }
     // Validated here and again by the strategy; an array or an off-site URL is simply dropped.
     const returnTo = safeReturnTo(req.query.returnTo);
-    const options: AuthenticateOptions & UltraCartAuthenticateOptions = { returnTo };
+    // A refusal before the vendor is called (a set-up fault the strategy sees) goes to the failure page too.
+    const options: AuthenticateOptions & UltraCartAuthenticateOptions = { returnTo, failureRedirect: FAILURE_PATH };
     passport.authenticate('ultracart', options)(req, res, next);
   });
 
@@ -40,9 +48,8 @@ export function authRoutes(
     passport.authenticate('ultracart', { failureRedirect: FAILURE_PATH }),
     (req: Request, res: Response, next: NextFunction) => {
       const info = req.authInfo as UltraCartAuthInfo | undefined;
-      const keyExpiry = info?.expiresAt ? new Date(info.expiresAt).getTime() - Date.now() : Infinity;
-      // The session must not outlive the simple key it holds.
-      req.session.cookie.maxAge = Math.max(1, Math.min(ctx.settings.sessionMaxAgeMs, keyExpiry));
+      // The session must not outlive the simple key it holds, however active the user is.
+      startSessionDeadline(req, sessionDeadline(ctx.settings, info?.expiresAt));
       // Saved again explicitly: passport saved the new session before the cookie got its new lifetime.
       req.session.save((err) => {
         if (err) return next(err);
@@ -53,7 +60,7 @@ export function authRoutes(
   );
 
   router.get(FAILURE_PATH, (req, res) => {
-    sendPage(res, 200, failurePage(reasonFrom(req.query.reason), ctx.notice));
+    sendPage(res, 200, failurePage(reasonFrom(req.query.reason), ctx.notice, plainHttpCause(req) === 'forwarded-http'));
   });
 
   return router;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { UltraCartStrategy } from 'passport-ultracart';
 import type { AppContext } from '../context.js';
-import { sessionCookieName, sessionCookieOptions } from '../security.js';
+import { csrfCookieName, csrfCookieOptions, sessionCookieName, sessionCookieOptions } from '../security.js';
 import { currentUser } from '../user.js';
 
 /**
@@ -21,6 +21,8 @@ export function logoutRoutes(ctx: AppContext, strategy: UltraCartStrategy): Rout
       req.session.destroy((destroyErr) => {
         if (destroyErr) return next(destroyErr);
         res.clearCookie(sessionCookieName(ctx.settings), sessionCookieOptions(ctx.settings));
+        // The CSRF token was bound to the session that just ended; its cookie goes with it.
+        res.clearCookie(csrfCookieName(ctx.settings), csrfCookieOptions(ctx.settings));
         res.redirect(303, '/');
       });
     });

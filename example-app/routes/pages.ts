@@ -14,7 +14,7 @@ export function pageRoutes(ctx: AppContext): Router {
   router.get('/', (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     if (currentUser(req)) return res.redirect(302, returnTo ?? '/profile');
-    sendPage(res, 200, signInPage({ returnTo, notice: ctx.notice }));
+    sendPage(res, 200, signInPage({ returnTo, sessionNotFound: req.query.session === 'not-found', notice: ctx.notice }));
   });
 
   router.get('/profile', requireUser, (req, res) => {
@@ -24,6 +24,7 @@ export function pageRoutes(ctx: AppContext): Router {
       200,
       profilePage({
         user,
+        sessionEndsAt: req.session.endsAt,
         csrfToken: ctx.csrfToken(req, res),
         verification: readVerification(req),
         oidcVerification: req.session.oidcVerification,

@@ -26,9 +26,9 @@ const EXPLANATIONS: Record<FailureReason, Explanation> = {
   noPendingSignIn: COOKIE_LOST,
   stateMismatch: COOKIE_LOST,
   secureCookieOnHttp: {
-    title: 'This site needs https for sign-in',
+    title: 'This site is not set up correctly',
     explanation:
-      'The cookie that keeps your sign-in is only sent over https, and this page was opened over plain http, so your browser did not send it back. Open the site over https and start again.',
+      'Sign-in cannot work here because of a problem in how this site is set up (its secure connection is not passed on to it), not because of your account or your browser. Please try again later; the site owner needs to check the server log.',
   },
   sameSiteStrict: {
     title: 'This site’s cookie settings block sign-in',
@@ -92,11 +92,25 @@ export function reasonFrom(value: unknown): FailureReason | undefined {
   return typeof value === 'string' && Object.hasOwn(EXPLANATIONS, value) ? (value as FailureReason) : undefined;
 }
 
-/** The friendly sign-in failure page for `reason` (a generic one when unknown). */
-export function failurePage(reason: FailureReason | undefined, notice?: string): string {
-  const { title, explanation } = reason
-    ? EXPLANATIONS[reason]
-    : { title: 'Sign-in did not finish', explanation: 'Something stopped the sign-in before it finished. Please start again.' };
+/** For `secureCookieOnHttp` when the proxy says the browser itself is on plain http: then it is the user's to fix. */
+const OPENED_OVER_HTTP: Explanation = {
+  title: 'This site needs https for sign-in',
+  explanation:
+    'The cookie that keeps your sign-in is only sent over https, and this page was opened over plain http, so your browser did not send it back. Open the site over https and start again.',
+};
+
+/**
+ * The friendly sign-in failure page for `reason` (a generic one when unknown). `openedOverHttp`:
+ * the page's own request came over plain http by the proxy's word, so a `secureCookieOnHttp`
+ * failure is the browser's address, not the site's set-up.
+ */
+export function failurePage(reason: FailureReason | undefined, notice?: string, openedOverHttp = false): string {
+  const { title, explanation } =
+    reason === 'secureCookieOnHttp' && openedOverHttp
+      ? OPENED_OVER_HTTP
+      : reason
+        ? EXPLANATIONS[reason]
+        : { title: 'Sign-in did not finish', explanation: 'Something stopped the sign-in before it finished. Please start again.' };
   return problemPage({
     kind: reason ?? 'unknown',
     title,

@@ -6,14 +6,29 @@ import { page } from './layout.js';
 
 export interface ProfileInput {
   user: AppUser;
+  /** When the session ends (ms since the epoch), as `routes/auth.ts` set it at sign-in. */
+  sessionEndsAt?: number | undefined;
   csrfToken: string;
   verification: Verification | undefined;
   oidcVerification?: OidcVerification | undefined;
   notice?: string;
 }
 
+/** The session's own deadline, and why it is then: the key's expiry, or the longest session allowed. */
+function sessionEnds(user: AppUser, endsAt: number | undefined): ReturnType<typeof html> {
+  if (endsAt === undefined) return html`UltraCart gave no expiry`;
+  const at = new Date(endsAt);
+  const byKey = user.keyExpiresAt !== null && new Date(user.keyExpiresAt).getTime() === endsAt;
+  const why = byKey
+    ? html`(when UltraCart's key for this sign-in expires)`
+    : user.keyExpiresAt === null
+      ? html`(the longest a session lasts here; UltraCart gave no expiry for its key)`
+      : html`(the longest a session lasts here; UltraCart's key would last longer)`;
+  return html`<time datetime="${at.toISOString()}">${at.toUTCString()}</time> ${why}`;
+}
+
 /** Who is signed in, what UltraCart says they may do, and the UltrapassId verification action. */
-export function profilePage({ user, csrfToken, verification, oidcVerification, notice }: ProfileInput): string {
+export function profilePage({ user, sessionEndsAt, csrfToken, verification, oidcVerification, notice }: ProfileInput): string {
   const permissions =
     user.permissions.length === 0
       ? html`<p class="hint">UltraCart listed no permissions for this user.</p>`
@@ -52,9 +67,7 @@ export function profilePage({ user, csrfToken, verification, oidcVerification, n
         <dt>UltraCart user id</dt>
         <dd id="profile-id">${user.id}</dd>
         <dt>Session ends</dt>
-        <dd id="key-expires">
-          ${user.keyExpiresAt ? html`<time datetime="${user.keyExpiresAt}">${new Date(user.keyExpiresAt).toUTCString()}</time> (when UltraCart's key for this sign-in expires)` : 'UltraCart gave no expiry'}
-        </dd>
+        <dd id="key-expires">${sessionEnds(user, sessionEndsAt)}</dd>
       </dl>
       <p><a href="/store" id="store-link">Connect your UltraCart store</a> (OAuth 2.0: an app working with your store’s data)</p>
       <h2>Permissions at UltraCart</h2>

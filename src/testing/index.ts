@@ -15,7 +15,7 @@ export {
   type UAuthEmulatorWorkflow,
   type UAuthResponseShape,
 } from './uauth-emulator.js';
-export type { EmulatorHostname, Fault, RecordedCall } from './server-kit.js';
+export type { EmulatorExposure, EmulatorHostname, EmulatorTls, Fault, RecordedCall } from './server-kit.js';
 export {
   startUltrapassIdOidcEmulator,
   DEFAULT_ULTRAPASSID_PEOPLE,

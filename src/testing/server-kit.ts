@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** One request an emulator received, for tests to assert the upstream calls made. */
@@ -60,8 +61,30 @@ export class FaultQueue<E extends string> {
  */
 export type EmulatorHostname = '127.0.0.1' | 'localhost';
 
+/** A certificate and its private key, PEM, for an emulator that serves https itself. */
+export interface EmulatorTls {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+/** How an emulator is reached when it stands in for a vendor behind a proxy or over TLS (staging). */
+export interface EmulatorExposure {
+  /**
+   * The origin apps and browsers use to reach the emulator when it is not its own socket, e.g.
+   * `https://ultracart.staging.example` with a TLS proxy in front. Every URL the emulator hands
+   * out uses it, and the OpenID Connect emulator's issuer is it (discovery and every ID token's
+   * `iss`). Default: the emulator's own origin, `http://<hostname>:<port>` (`https://` with `tls`).
+   */
+  publicOrigin?: string;
+  /**
+   * Serve https with this certificate instead of plain http. A self-signed certificate needs
+   * `NODE_EXTRA_CA_CERTS=<its file>` in the Node process that calls the emulator.
+   */
+  tls?: EmulatorTls;
+}
+
 export interface RunningServer {
-  /** The origin handed out in URLs: `http://<hostname>:<port>`. */
+  /** The origin handed out in URLs: `publicOrigin`, else `http(s)://<hostname>:<port>`. */
   origin: string;
   /** TCP connections accepted since start. */
   connections: number;
@@ -72,15 +95,23 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Starts a loopback HTTP server whose handler errors become 500s rather than crashes. */
+/**
+ * Starts a loopback HTTP (or, with `exposure.tls`, HTTPS) server whose handler errors become 500s
+ * rather than crashes. `owner` names the emulator in option errors.
+ */
 export async function startServer(
   port: number | undefined,
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   hostname: EmulatorHostname = '127.0.0.1',
+  exposure: EmulatorExposure & { owner?: string } = {},
 ): Promise<RunningServer> {
+  const publicOrigin = exposure.publicOrigin === undefined ? undefined : checkedOrigin(exposure.owner ?? 'emulator', exposure.publicOrigin);
+  if (exposure.tls !== undefined && !(isPem(exposure.tls.cert) && isPem(exposure.tls.key))) {
+    throw new TypeError(`${exposure.owner ?? 'emulator'}: the tls option must hold a PEM cert and key`);
+  }
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
+  const respond = (req: IncomingMessage, res: ServerResponse): void => {
     // Browsers ask for it by themselves on the emulators' pages; an empty answer keeps their consoles clean.
     if (req.url === '/favicon.ico') {
       res.writeHead(204, { 'cache-control': 'public, max-age=86400' }).end();
@@ -90,7 +121,8 @@ export async function startServer(
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('emulator error');
     });
-  });
+  };
+  const server = exposure.tls ? createTlsServer({ cert: exposure.tls.cert, key: exposure.tls.key }, respond) : createServer(respond);
   // Like the load balancers in front of real APIs, keep idle connections for a minute rather than
   // Node's 5 s default, so a client's keep-alive pool is reused across pauses in traffic.
   server.keepAliveTimeout = 60_000;
@@ -122,6 +154,7 @@ export async function startServer(
         server.close(() => resolve());
       }),
   };
+  // With TLS, 'connection' is the raw socket, before the handshake: counted and closed the same way.
   server.on('connection', (socket: Socket) => {
     running.connections += 1;
     sockets.add(socket);
@@ -131,8 +164,39 @@ export async function startServer(
     server.once('error', reject);
     server.listen(port ?? 0, '127.0.0.1', () => resolve());
   });
-  running.origin = `http://${hostname}:${(server.address() as AddressInfo).port}`;
+  running.origin = publicOrigin ?? `${exposure.tls ? 'https' : 'http'}://${hostname}:${(server.address() as AddressInfo).port}`;
   return running;
+}
+
+/** The exposure options an emulator was given, without keys set to undefined. */
+export function exposureOf(options: EmulatorExposure): EmulatorExposure {
+  return {
+    ...(options.publicOrigin !== undefined && { publicOrigin: options.publicOrigin }),
+    ...(options.tls !== undefined && { tls: options.tls }),
+  };
+}
+
+/** `value` as an origin (`https://host[:port]`), or a TypeError naming the option. */
+function checkedOrigin(owner: string, value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const bare =
+    url !== undefined && (url.pathname === '/' || url.pathname === '') && !url.search && !url.hash && !url.username && !url.password;
+  if (!url || !bare || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+    throw new TypeError(
+      `${owner}: the publicOrigin option must be an http(s) origin with no path, such as https://ultracart.staging.example`,
+    );
+  }
+  return url.origin;
+}
+
+function isPem(value: unknown): boolean {
+  const text = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value.toString('latin1') : '';
+  return text.includes('-----BEGIN ');
 }
 
 export async function readBody(req: IncomingMessage, limit = 64 * 1024): Promise<string> {

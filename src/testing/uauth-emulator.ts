@@ -5,11 +5,13 @@ import {
   FaultQueue,
   readBody,
   startServer,
+  type EmulatorExposure,
   type EmulatorHostname,
   type Fault,
   type RecordedCall,
   type RunningServer,
   type VendorErrors,
+  exposureOf,
 } from './server-kit.js';
 import { addPending, maxPendingOption } from './pending-entries.js';
 import { uauthPage } from './uauth-page.js';
@@ -36,7 +38,8 @@ export interface UAuthEmulatorWorkflow {
   clientRedirectUrl?: string;
 }
 
-export interface UAuthEmulatorOptions {
+/** With `publicOrigin` and `tls` (from {@link EmulatorExposure}) it stands in for the vendor behind a proxy or over TLS. */
+export interface UAuthEmulatorOptions extends EmulatorExposure {
   /** Port to listen on; default a free one. The server binds 127.0.0.1 only. */
   port?: number;
   /**
@@ -231,7 +234,10 @@ export async function startUAuthEmulator(options: UAuthEmulatorOptions = {}): Pr
   }
 
   // The handlers above read `server` only once requests arrive, after this assignment.
-  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname);
+  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname, {
+    ...exposureOf(options),
+    owner: 'startUAuthEmulator',
+  });
 
   return {
     url: `${server.origin}${API_PREFIX}`,

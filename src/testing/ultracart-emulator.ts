@@ -7,11 +7,13 @@ import {
   FaultQueue,
   readBody,
   startServer,
+  type EmulatorExposure,
   type EmulatorHostname,
   type Fault,
   type RecordedCall,
   type RunningServer,
   type VendorErrors,
+  exposureOf,
 } from './server-kit.js';
 import { addPending, maxPendingOption } from './pending-entries.js';
 import { loginPage } from './ultracart-login-page.js';
@@ -26,7 +28,8 @@ export type UltraCartEmulatorEndpoint = 'authorize' | 'token' | 'user' | 'revoke
  */
 export type ExpiryFormat = 'offset' | 'utc' | ((at: Date) => string);
 
-export interface UltraCartEmulatorOptions {
+/** With `publicOrigin` and `tls` (from {@link EmulatorExposure}) it stands in for the vendor behind a proxy or over TLS. */
+export interface UltraCartEmulatorOptions extends EmulatorExposure {
   /** Port to listen on; default a free one. The server binds 127.0.0.1 only. */
   port?: number;
   /**
@@ -152,7 +155,10 @@ export async function startUltraCartEmulator(options: UltraCartEmulatorOptions =
   const logins = new Map<string, LoginRequest>();
   const codes = new Map<string, IssuedCode>();
   const keys = new Map<string, IssuedKey>();
-  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname);
+  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname, {
+    ...exposureOf(options),
+    owner: 'startUltraCartEmulator',
+  });
   const oauth = createOAuthEmulator(options.oauth, server);
 
   const findUser = (login?: string) => (login === undefined ? users[0] : users.find((u) => u.login === login));

@@ -6,11 +6,13 @@ import {
   FaultQueue,
   readBody,
   startServer,
+  type EmulatorExposure,
   type EmulatorHostname,
   type Fault,
   type RecordedCall,
   type RunningServer,
   type VendorErrors,
+  exposureOf,
 } from './server-kit.js';
 import { addPending, maxPendingOption } from './pending-entries.js';
 import { formPostPage, ultrapassIdLoginPage, type UltrapassIdPerson } from './ultrapassid-login-page.js';
@@ -27,7 +29,8 @@ export interface UltrapassIdOidcFault extends Fault {
   idToken?: IdTokenFault;
 }
 
-export interface UltrapassIdOidcEmulatorOptions {
+/** With `publicOrigin` and `tls` (from {@link EmulatorExposure}) it stands in for the vendor behind a proxy or over TLS. */
+export interface UltrapassIdOidcEmulatorOptions extends EmulatorExposure {
   /** Port to listen on; default a free one. The server binds 127.0.0.1 only. */
   port?: number;
   /** The name the issuer and its pages use: `localhost` puts them on another site than an app on 127.0.0.1. */
@@ -133,7 +136,10 @@ export async function startUltrapassIdOidcEmulator(options: UltrapassIdOidcEmula
   const logins = new Map<string, AuthRequest>();
   const codes = new Map<string, IssuedCode>();
   const { signing, impostor } = await emulatorKeys();
-  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname);
+  const server: RunningServer = await startServer(options.port, (req, res) => handle(req, res), options.hostname, {
+    ...exposureOf(options),
+    owner: 'startUltrapassIdOidcEmulator',
+  });
   const issuer = server.origin;
 
   const subjectOf = (personId: string): string => createHash('sha256').update(`${organization}\u0000${personId}`).digest('base64url');

@@ -157,8 +157,16 @@ describe('example app: configuration', () => {
         'UPID_ORGANIZATION_KEY',
       ],
       ['TRUST_PROXY is true', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
-      ['TRUST_PROXY is an address list', { TRUST_PROXY: 'loopback, 10.0.0.0/8' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY is not an address', { TRUST_PROXY: 'loopback, 10.0.0.300/8' }, 'TRUST_PROXY'],
       ['TRUST_PROXY is missing in production', { ...PRODUCTION, TRUST_PROXY: undefined }, 'TRUST_PROXY'],
+      ['TRUST_PROXY trusts no proxy in production', { ...PRODUCTION, TRUST_PROXY: '0' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY is false', { TRUST_PROXY: 'false' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY trusts every address', { TRUST_PROXY: '*' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY has an IPv4 prefix over 32', { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY has a host name', { TRUST_PROXY: 'proxy.internal' }, 'TRUST_PROXY'],
+      ['TRUST_PROXY has an empty entry', { TRUST_PROXY: 'loopback,,10.0.0.1' }, 'TRUST_PROXY'],
+      ['BIND_ADDRESS is a host name', { BIND_ADDRESS: 'localhost' }, 'BIND_ADDRESS'],
+      ['HSTS_INCLUDE_SUBDOMAINS is neither true nor false', { HSTS_INCLUDE_SUBDOMAINS: 'no' }, 'HSTS_INCLUDE_SUBDOMAINS'],
       ['PORT is not a port', { PORT: '70000' }, 'PORT'],
       ['REDIS_URL is not a Redis URL', { REDIS_URL: 'http://cache:6379' }, 'REDIS_URL'],
       ['RATE_LIMIT_PER_MINUTE is zero', { RATE_LIMIT_PER_MINUTE: '0' }, 'RATE_LIMIT_PER_MINUTE'],
@@ -168,6 +176,53 @@ describe('example app: configuration', () => {
         expect(blamed(env)).to.equal(variable);
       });
     }
+  });
+
+  describe('behind a proxy', () => {
+    it('listens on loopback by default, in production and out of it', () => {
+      expect(loadConfig(PRODUCTION).bindAddress).to.equal('127.0.0.1');
+      expect(loadConfig({}).bindAddress).to.equal('127.0.0.1');
+    });
+
+    it('listens where BIND_ADDRESS says', () => {
+      expect(loadConfig({ ...PRODUCTION, BIND_ADDRESS: '0.0.0.0' }).bindAddress).to.equal('0.0.0.0');
+      expect(loadConfig({ BIND_ADDRESS: '::1' }).bindAddress).to.equal('::1');
+    });
+
+    const trusted: Array<[string, string | number]> = [
+      ['loopback', 'loopback'],
+      ['10.0.0.5', '10.0.0.5'],
+      ['loopback, 10.0.0.0/8, fd00::/8', 'loopback,10.0.0.0/8,fd00::/8'],
+      ['10.0.0.0/255.0.0.0', '10.0.0.0/255.0.0.0'],
+      ['uniquelocal,linklocal', 'uniquelocal,linklocal'],
+      ['2', 2],
+    ];
+    for (const [value, expected] of trusted) {
+      it(`takes TRUST_PROXY=${value} as Express's trust proxy reads it`, () => {
+        expect(loadConfig({ ...PRODUCTION, TRUST_PROXY: value }).trustProxy).to.equal(expected);
+      });
+    }
+
+    it('names TRUST_PROXY=0 in the production refusal, and why no sign-in could work', () => {
+      expect(() => loadConfig({ ...PRODUCTION, TRUST_PROXY: '0' })).to.throw(
+        ConfigError,
+        /^TRUST_PROXY .*, not 0: .*Secure session cookie is never set/,
+      );
+    });
+
+    it('accepts TRUST_PROXY=0 outside production, where cookies are not Secure', () => {
+      expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).to.equal(0);
+    });
+
+    it('keeps HSTS includeSubDomains unless HSTS_INCLUDE_SUBDOMAINS=false', () => {
+      expect(loadConfig(PRODUCTION).hstsIncludeSubDomains).to.equal(true);
+      expect(loadConfig({ ...PRODUCTION, HSTS_INCLUDE_SUBDOMAINS: 'false' }).hstsIncludeSubDomains).to.equal(false);
+    });
+
+    it('lets the browser go to the configured UltrapassId issuer’s pages, not the default host, when ULTRAPASSID_ISSUER is set', () => {
+      const config = loadConfig({ ...PRODUCTION, ULTRAPASSID_ISSUER: 'https://auth.staging.example' });
+      expect(config.uauth!.allowedRedirectOrigins).to.deep.equal(['https://auth.staging.example', 'https://upid.example.com']);
+    });
   });
 
   describe('error messages', () => {

@@ -55,6 +55,7 @@ export function settingsFor(
   return {
     production: false,
     trustProxy: undefined,
+    hstsIncludeSubDomains: true,
     sessionSecrets: [TEST_SECRET],
     sessionSecretGenerated: false,
     redis: undefined,

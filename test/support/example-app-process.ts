@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Variables that would switch the app to real vendors, Redis or production; dropped so each run sets its own. */
-const CONFIG_VARIABLES = /^(ULTRACART_|UPID_|REDIS_|SESSION_SECRET|TRUST_PROXY|PORT$|NODE_ENV$|RATE_LIMIT|DEBUG)/;
+const CONFIG_VARIABLES =
+  /^(ULTRACART_|UPID_|ULTRAPASSID_|REDIS_|SESSION_SECRET|TRUST_PROXY|BIND_ADDRESS|HSTS_|PORT$|NODE_ENV$|RATE_LIMIT|DEBUG|NODE_EXTRA_CA_CERTS)/;
 const STOP_GRACE_MS = 5_000;
 
 /** `example-app/main.ts` in a child process, as `npm start` runs it after the build, with everything it prints. */
