@@ -21,7 +21,7 @@ export async function carriesPendingSignIn(store: StateStore, req: Request): Pro
     res: { getHeader: () => undefined, setHeader: () => undefined },
   };
   try {
-    const { pending } = await store.take(standIn as unknown as Request, state);
+    const { pending } = await store.take(standIn as unknown as Request, state, { strategy: 'ultracart', keepOthers: true });
     return pending !== undefined;
   } catch {
     // A store that cannot answer for the stand-in: the callback is simply counted, as any other.
