@@ -113,6 +113,23 @@ describe('example app: connecting an UltraCart store (OAuth 2.0)', () => {
     expect(textById(res.text, 'store-message')).to.match(/did not answer properly/);
   });
 
+  it('refuses a sign-in’s state at the store callback (a mix-up), makes no token call, and the sign-in still completes', async () => {
+    const loginUrl = (await browser.get('/auth/ultracart').expect(302)).headers.location as string;
+    const ssoState = (JSON.parse(ex.ultracart.calls.filter((c) => c.endpoint === 'authorize').at(-1)!.body) as { state: string }).state;
+    // An attacker's own approved code, delivered with the victim's sign-in state.
+    const attacker = ex.browser();
+    await signIn(ex, attacker);
+    const attackerApproval = await ex.ultracart.oauth.approve(
+      (await attacker.get('/store/connect').expect(302)).headers.location as string,
+    );
+    const code = new URL(attackerApproval).searchParams.get('code')!;
+    const res = await browser.get(`/store/callback?code=${code}&state=${ssoState}`).expect(302);
+    expect(res.headers.location).to.match(/^\/store\?reason=/);
+    expect(ex.ultracart.oauth.count('token')).to.equal(0);
+    const back = await ex.ultracart.approve(loginUrl);
+    expect((await browser.get(pathOf(back)).expect(302)).headers.location).to.equal('/profile');
+  });
+
   it('keeps the SSO sign-in and the store connection apart: a store callback leaves a sign-in in progress intact', async () => {
     const other = ex.browser();
     const loginUrl = (await other.get('/auth/ultracart').expect(302)).headers.location as string;

@@ -2,26 +2,27 @@ import { expect } from 'chai';
 import { MemoryUsedStateLedger, processUsedStates } from '../../src/index.js';
 import { processUsedStates as processUsedStatesFromModule } from '../../src/sign-in/used-states/ledger.js';
 
-const LATER = Date.now() + 10 * 60_000;
+/** Ten minutes from whenever it is read: the suite may run for longer than that before this file's tests. */
+const later = (): number => Date.now() + 10 * 60_000;
 
 describe('MemoryUsedStateLedger: used states in this process', () => {
   describe('claiming', () => {
     it('resolves true for the first claim of a state and false for every later one', async () => {
       const ledger = new MemoryUsedStateLedger();
-      expect(await ledger.claim('state-a', LATER)).to.equal(true);
-      expect(await ledger.claim('state-a', LATER)).to.equal(false);
+      expect(await ledger.claim('state-a', later())).to.equal(true);
+      expect(await ledger.claim('state-a', later())).to.equal(false);
     });
 
     it('counts each state once, however often it is claimed', async () => {
       const ledger = new MemoryUsedStateLedger();
-      expect(await ledger.claim('state-b', LATER)).to.equal(true);
-      expect(await ledger.claim('state-b', LATER)).to.equal(false);
+      expect(await ledger.claim('state-b', later())).to.equal(true);
+      expect(await ledger.claim('state-b', later())).to.equal(false);
       expect(ledger.size).to.equal(1);
     });
 
     it('grants exactly one of many simultaneous claims of one state', async () => {
       const ledger = new MemoryUsedStateLedger();
-      const results = await Promise.all(Array.from({ length: 200 }, () => ledger.claim('state-c', LATER)));
+      const results = await Promise.all(Array.from({ length: 200 }, () => ledger.claim('state-c', later())));
       expect(results.filter(Boolean)).to.have.length(1);
     });
   });

@@ -137,6 +137,36 @@ describe('UltraCartOAuthStrategy: what the callback brings', () => {
     });
   });
 
+  describe('the used-state ledger', () => {
+    it('fails closed with a 503 and no token call when the ledger cannot answer', async () => {
+      h = await startOAuthHarness({
+        strategy: {
+          usedStates: {
+            claim: async () => {
+              throw new Error('ledger down');
+            },
+          },
+        },
+      });
+      const browser = h.browser();
+      const res = await browser.get(pathOf(await h.emulator.oauth.approve(await beginConnect(browser)))).expect(503);
+      expect(res.body.code).to.equal('USED_STATES_UNAVAILABLE');
+      expect(res.headers['retry-after']).to.equal('1');
+      expect(h.emulator.oauth.count('token')).to.equal(0);
+    });
+
+    it('asks a ledger subclass, so a replay it refuses is refused', async () => {
+      const asked: string[] = [];
+      h = await startOAuthHarness({ strategy: { usedStates: { claim: async (state: string) => (asked.push(state), false) } } });
+      const browser = h.browser();
+      expect((await browser.get(pathOf(await h.emulator.oauth.approve(await beginConnect(browser)))).expect(403)).body.reason).to.equal(
+        'alreadyUsed',
+      );
+      expect(asked).to.have.length(1);
+      expect(h.emulator.oauth.count('token')).to.equal(0);
+    });
+  });
+
   describe('the code', () => {
     it('refuses a missing, empty, repeated or oversized code', async () => {
       h = await startOAuthHarness();

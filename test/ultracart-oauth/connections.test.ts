@@ -243,6 +243,30 @@ describe('UltraCartOAuthConnections: the token lifecycle', () => {
     });
   });
 
+  describe('RedisOAuthTokenStore options', () => {
+    it('refuses a client that is not node-redis or ioredis, and a bad prefix or timeout, naming the option', () => {
+      expect(() => new RedisOAuthTokenStore({ client: { get: () => 1 } } as never)).to.throw(
+        TypeError,
+        /RedisOAuthTokenStore: the client option must be a Redis client/,
+      );
+      expect(() => new RedisOAuthTokenStore({} as never)).to.throw(TypeError, /RedisOAuthTokenStore requires a client option/);
+      const client = { sendCommand: async () => 'OK' };
+      expect(() => new RedisOAuthTokenStore({ client, prefix: 'a b' })).to.throw(TypeError, /the prefix option/);
+      expect(() => new RedisOAuthTokenStore({ client, timeoutMs: 10 })).to.throw(
+        TypeError,
+        /the timeoutMs option must be an integer from 50 to 30000/,
+      );
+      expect(() => new RedisOAuthTokenStore({ client, timeout: 100 } as never)).to.throw(TypeError, /did you mean timeoutMs/);
+    });
+
+    it('fails closed, as OAUTH_TOKEN_STORE_UNAVAILABLE, when Redis answers a lock with something unexpected or not at all', async () => {
+      const odd = new RedisOAuthTokenStore({ client: { sendCommand: async () => 1 } });
+      expect(await odd.lock('c', 1000).catch((e: { code?: string }) => e.code)).to.equal('OAUTH_TOKEN_STORE_UNAVAILABLE');
+      const stalled = new RedisOAuthTokenStore({ client: { sendCommand: () => new Promise(() => {}) }, timeoutMs: 50 });
+      expect(await stalled.get('c').catch((e: { code?: string }) => e.code)).to.equal('OAUTH_TOKEN_STORE_UNAVAILABLE');
+    });
+  });
+
   describe('the in-memory store', () => {
     it('gives the refresh lock to one holder at a time, until it is released or expires', async () => {
       const store = new MemoryOAuthTokenStore();

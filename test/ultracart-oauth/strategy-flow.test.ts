@@ -84,6 +84,19 @@ describe('UltraCartOAuthStrategy: connecting a store', () => {
     });
   });
 
+  describe('returnToParam', () => {
+    it('takes a same-origin path from the named query parameter, and drops an off-site one', async () => {
+      h = await startOAuthHarness({ strategy: { returnToParam: 'next' } });
+      const browser = h.browser();
+      const back = async (path: string) =>
+        ((await browser.get(pathOf(await h.emulator.oauth.approve(await beginConnect(browser, path)))).expect(200)).body.info as Info)
+          .returnTo;
+      expect(await back('/connect?next=/orders')).to.equal('/orders');
+      expect(await back('/connect?next=//evil.example/x')).to.equal(undefined);
+      expect(await back('/connect?next=https://evil.example/')).to.equal(undefined);
+    });
+  });
+
   describe('with a public client (no secret configured)', () => {
     it('sends no client_secret field at all, not even an empty one, and connects', async () => {
       h = await startOAuthHarness({ publicClient: true });

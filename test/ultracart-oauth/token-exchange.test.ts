@@ -97,6 +97,15 @@ describe('UltraCartOAuthStrategy: how the token endpoint answers', () => {
       expect(res.body.code).to.equal('ULTRACART_OAUTH_TIMEOUT');
     });
 
+    it('revokes the tokens UltraCart grants after the exchange timed out, since nobody will hold them', async () => {
+      h = await startOAuthHarness({ strategy: { timeoutMs: 150 } });
+      h.emulator.oauth.inject('token', { delayMs: 300 });
+      expect((await connect(h)).status).to.equal(504);
+      for (let i = 0; i < 100 && h.emulator.oauth.count('revoke') === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(h.emulator.oauth.count('revoke')).to.equal(1);
+      expect(h.emulator.oauth.liveGrants()).to.equal(0);
+    });
+
     it('answers 502 on malformed JSON, an HTML page or a redirect, which is not followed', async () => {
       h = await startOAuthHarness();
       for (const behaviour of ['malformed', 'html', 'redirect'] as const) {

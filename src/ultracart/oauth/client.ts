@@ -50,6 +50,7 @@ interface Call {
   headers: Record<string, string>;
   body?: string;
   secrets: string[];
+  onLateResponse?: (res: IncomingResponse) => void;
 }
 
 /**
@@ -101,7 +102,7 @@ export class UltraCartOAuthClient {
   async exchangeCode(code: string, redirectUri: string): Promise<UltraCartOAuthTokens> {
     if (!isTokenValue(code)) throw new TypeError('UltraCartOAuthClient.exchangeCode: the code must be a non-empty printable string');
     const form = this.form({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
-    return this.tokenCall('exchange', form, [code], null);
+    return this.tokenCall('exchange', form, [code], null, (res) => this.revokeLateGrant(res));
   }
 
   /**
@@ -172,6 +173,19 @@ export class UltraCartOAuthClient {
     'content-type': 'application/x-www-form-urlencoded',
   };
 
+  /**
+   * Tokens UltraCart granted after `exchangeCode` gave up waiting: nobody will ever hold them, and
+   * they act for the merchant's whole account, so they are revoked (once; a failure is only logged).
+   */
+  private revokeLateGrant(res: IncomingResponse): void {
+    if (res.status < 200 || res.status > 299) return;
+    const body = parseJson(res.text) as { access_token?: unknown } | undefined;
+    const token = body && typeof body === 'object' ? body.access_token : undefined;
+    if (!isTokenValue(token)) return;
+    log.ultracart('OAuth tokens arrived after the code exchange timed out: revoking them');
+    this.revoke(token).catch(() => log.ultracart('revoking the late OAuth tokens failed'));
+  }
+
   /** The token form: the client id, the grant's fields, and the secret only when there is one. */
   private form(fields: Record<string, string>): string {
     const form = new URLSearchParams({ client_id: this.clientId, ...fields });
@@ -188,6 +202,7 @@ export class UltraCartOAuthClient {
     form: string,
     secrets: string[],
     previousRefreshToken: string | null,
+    onLateResponse?: (res: IncomingResponse) => void,
   ): Promise<UltraCartOAuthTokens> {
     const body = await this.call({
       endpoint,
@@ -196,6 +211,7 @@ export class UltraCartOAuthClient {
       headers: this.formHeaders,
       body: form,
       secrets: this.secretsWith(secrets),
+      onLateResponse,
     });
     const tokens = readTokens(body, Date.now(), previousRefreshToken);
     // A 200 is not success on its own (CVE-2021-41580): without a token there is no connection.
@@ -215,6 +231,7 @@ export class UltraCartOAuthClient {
         timeoutMs: this.timeoutMs,
         maxBodyBytes: call.endpoint === 'api' ? this.apiMaxBytes : TOKEN_MAX_BYTES,
         lane: revoke ? this.revokeLane : this.callLane,
+        onLateResponse: call.onLateResponse,
       });
     } catch (err) {
       throw transportFailure(call.endpoint, err);

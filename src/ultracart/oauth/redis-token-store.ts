@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IoRedisLike, NodeRedisLike } from '../../sign-in/used-states/redis-ledger.js';
 import { PassportUltraCartError } from '../../http/errors.js';
+import { integerRule, readOptions, rule, type Fail } from '../../option-schema.js';
 import { lockValue, type OAuthTokenStore, type StoredOAuthTokens } from './token-store.js';
 
 /** Options of {@link RedisOAuthTokenStore}. */
@@ -27,6 +28,26 @@ const UNLOCK_SCRIPT = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redi
 
 type Command = (args: Array<string | number>) => Promise<unknown>;
 
+const SCHEMA = {
+  client: rule(
+    (value: unknown, fail: Fail) => {
+      const shaped = value as Partial<IoRedisLike & NodeRedisLike> | null;
+      if (!shaped || typeof shaped !== 'object' || (typeof shaped.call !== 'function' && typeof shaped.sendCommand !== 'function')) {
+        fail('be a Redis client, from node-redis (createClient) or ioredis (new Redis())');
+      }
+      return value as IoRedisLike | NodeRedisLike;
+    },
+    { required: true },
+  ),
+  prefix: rule((value: unknown, fail: Fail) => {
+    if (typeof value !== 'string' || value.length > 200 || /[\u0000-\u0020\u007f]/.test(value)) {
+      fail('be a string of at most 200 characters without spaces or control characters');
+    }
+    return value;
+  }),
+  timeoutMs: integerRule(50, 30_000),
+};
+
 /**
  * An {@link OAuthTokenStore} on Redis, shared by every instance that points at the same Redis and
  * prefix: each connection's tokens as one JSON value, and a refresh lock taken with
@@ -44,20 +65,10 @@ export class RedisOAuthTokenStore implements OAuthTokenStore {
   private readonly timeoutMs: number;
 
   constructor(options: RedisOAuthTokenStoreOptions) {
-    if (!options || typeof options !== 'object') throw new TypeError('RedisOAuthTokenStore requires an options object');
-    this.command = commandFor(options.client);
-    const prefix = options.prefix ?? DEFAULT_PREFIX;
-    if (typeof prefix !== 'string' || prefix.length > 200 || /[\u0000-\u0020\u007f]/.test(prefix)) {
-      throw new TypeError(
-        'RedisOAuthTokenStore: the prefix option must be a string of at most 200 characters without spaces or control characters',
-      );
-    }
-    this.prefix = prefix;
-    const timeoutMs = options.timeoutMs ?? 1000;
-    if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 50 || timeoutMs > 30_000) {
-      throw new TypeError('RedisOAuthTokenStore: the timeoutMs option must be an integer from 50 to 30000');
-    }
-    this.timeoutMs = timeoutMs;
+    const values = readOptions('RedisOAuthTokenStore', options, SCHEMA);
+    this.command = commandFor(values.client);
+    this.prefix = values.prefix ?? DEFAULT_PREFIX;
+    this.timeoutMs = values.timeoutMs ?? 1000;
   }
 
   async get(connectionId: string): Promise<StoredOAuthTokens | undefined> {
