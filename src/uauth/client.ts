@@ -162,7 +162,7 @@ export class UAuthClient {
     } catch (err) {
       throw transportFailure(call.endpoint, err);
     }
-    log.uauth('%s -> %d', UAUTH_CALL_LABELS[call.endpoint], res.status);
+    if (log.uauth.enabled) log.uauth('%s -> %d', UAUTH_CALL_LABELS[call.endpoint], res.status);
     if (res.status !== 200 && res.status !== 201) throw httpFailure(call.endpoint, res, call.secrets);
     if (!acceptedContentType(res.headers['content-type'])) {
       throw badResponse(call.endpoint, 'the response is not JSON', res);

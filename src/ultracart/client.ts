@@ -299,7 +299,8 @@ export class UltraCartClient {
     } catch (err) {
       throw transportFailure(call.endpoint, err);
     }
-    log.ultracart('%s %s -> %d', call.method, call.url.pathname, res.status);
+    // Checked first: a disabled debug logger still costs a call and its arguments on every request.
+    if (log.ultracart.enabled) log.ultracart('%s %s -> %d', call.method, call.url.pathname, res.status);
     if (res.status < 200 || res.status > 299) {
       throw httpFailure(call.endpoint, res, call.secrets, res.status === 404 ? this.notFoundHint : '');
     }
