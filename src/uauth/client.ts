@@ -37,7 +37,7 @@ export interface UAuthConnectionOptions {
   timeoutMs?: number | undefined;
   /** Largest response body accepted. Default 64 KiB. */
   maxResponseBytes?: number | undefined;
-  /** An undici dispatcher (pool, agent, mock) instead of the shared keep-alive agent. */
+  /** An undici dispatcher (pool, agent, mock) instead of the package's own keep-alive pool; allow it 128 connections per origin. */
   dispatcher?: Dispatcher | undefined;
 }
 
