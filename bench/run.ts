@@ -80,11 +80,15 @@ async function main(): Promise<void> {
   };
 
   const rounds: MeasuredRound[] = [];
+  // Warm-up included: what a CPU profile of a whole run (BENCH_CHILD_ARGS=--cpu-prof) is divided by.
+  const flowsInAll = new Map<ContenderName, number>();
+  const count = (name: ContenderName, flows: number): void => void flowsInAll.set(name, (flowsInAll.get(name) ?? 0) + flows);
   try {
     for (const latencyMs of config.latencies) {
       await control(emulator, { type: 'latency', ms: latencyMs });
       for (const app of apps) {
-        if (config.warmupS > 0) await runRound(browsers, target(app.child), config.concurrency, config.warmupS * 1000);
+        if (config.warmupS > 0)
+          count(app.name, (await runRound(browsers, target(app.child), config.concurrency, config.warmupS * 1000)).flows);
       }
       for (let round = 0; round < config.rounds; round++) {
         // Rotate who goes first, so no contender always follows the same neighbour.
@@ -94,6 +98,7 @@ async function main(): Promise<void> {
           const before = await snapshot(app.child);
           const result = await runRound(browsers, target(app.child), config.concurrency, config.durationS * 1000);
           const after = await snapshot(app.child);
+          count(app.name, result.flows);
           const measured: MeasuredRound = {
             contender: app.name,
             latencyMs,
@@ -127,6 +132,7 @@ async function main(): Promise<void> {
   console.log(`\n${report}`);
   await writeFile(new URL('./results.md', import.meta.url), report);
   console.log('Written to bench/results.md');
+  console.error(`Flows per contender, warm-up included: ${[...flowsInAll].map(([name, flows]) => `${name} ${flows}`).join(', ')}`);
 }
 
 function describeRound({ contender, result, upstreamConnections, appMainCpuMs }: MeasuredRound): string {

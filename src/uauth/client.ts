@@ -37,7 +37,7 @@ export interface UAuthConnectionOptions {
   timeoutMs?: number | undefined;
   /** Largest response body accepted. Default 64 KiB. */
   maxResponseBytes?: number | undefined;
-  /** An undici dispatcher (pool, agent, mock) instead of the shared keep-alive agent. */
+  /** An undici dispatcher (pool, agent, mock) instead of the package's own keep-alive pool; allow it 128 connections per origin. */
   dispatcher?: Dispatcher | undefined;
 }
 
@@ -162,7 +162,7 @@ export class UAuthClient {
     } catch (err) {
       throw transportFailure(call.endpoint, err);
     }
-    log.uauth('%s -> %d', UAUTH_CALL_LABELS[call.endpoint], res.status);
+    if (log.uauth.enabled) log.uauth('%s -> %d', UAUTH_CALL_LABELS[call.endpoint], res.status);
     if (res.status !== 200 && res.status !== 201) throw httpFailure(call.endpoint, res, call.secrets);
     if (!acceptedContentType(res.headers['content-type'])) {
       throw badResponse(call.endpoint, 'the response is not JSON', res);

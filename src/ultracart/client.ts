@@ -55,12 +55,17 @@ export interface UltraCartConnectionSettings {
    * endpoint. Default 2 MiB for `user` (a whole `User`, login history included), 32 KiB for the others.
    */
   maxResponseBytes?: number | Partial<Record<UltraCartEndpoint, number>> | undefined;
-  /** An undici dispatcher (pool, agent, mock) instead of the shared keep-alive agent. */
+  /**
+   * An undici dispatcher (pool, agent, mock) instead of the package's own keep-alive pool per
+   * origin. It is handed at most 64 calls per origin at once, plus up to 64 exchanges that linger
+   * for a late answer after their call timed out: allow it 128 connections per origin (undici's
+   * `Agent` sets no limit by default).
+   */
   dispatcher?: Dispatcher | undefined;
   /**
    * The dispatcher for `DELETE /sso/session/revoke`. Default: with no `dispatcher`, a small pool
-   * of its own (4 connections per origin), so a sign-out is sent at once even while stalled
-   * sign-ins hold every pooled connection; with a `dispatcher`, that one.
+   * of its own (4 calls per origin, 8 connections with lingering ones), so a sign-out is sent at
+   * once even while stalled sign-ins hold every pooled connection; with a `dispatcher`, that one.
    */
   revokeDispatcher?: Dispatcher | undefined;
   /** How `revokeWithRetry` retries in the background, or `false` for a single attempt. Default 5 attempts within 60 s. */
@@ -299,7 +304,8 @@ export class UltraCartClient {
     } catch (err) {
       throw transportFailure(call.endpoint, err);
     }
-    log.ultracart('%s %s -> %d', call.method, call.url.pathname, res.status);
+    // Checked first: a disabled debug logger still costs a call and its arguments on every request.
+    if (log.ultracart.enabled) log.ultracart('%s %s -> %d', call.method, call.url.pathname, res.status);
     if (res.status < 200 || res.status > 299) {
       throw httpFailure(call.endpoint, res, call.secrets, res.status === 404 ? this.notFoundHint : '');
     }

@@ -58,7 +58,7 @@ export function providerFetch(options: ProviderFetchOptions): (url: string, init
     } catch (err) {
       throw transportFailure(endpoint, err);
     }
-    log.ultrapassid('%s %s -> %d', method, LABELS[endpoint], res.status);
+    if (log.ultrapassid.enabled) log.ultrapassid('%s %s -> %d', method, LABELS[endpoint], res.status);
     const text = refuseUnusable(endpoint, res);
     return new Response(hasNoBody(res.status) ? null : text, {
       status: res.status,
