@@ -1,6 +1,6 @@
 /**
  * The upstream of the benchmark, in its own process: the UltraCart emulator (auto-approving login),
- * the OAuth 2.0 dialect for passport-oauth2, and the UltrapassId OpenID Connect emulator. Controlled by bench/run.ts over IPC: latency
+ * with its OAuth 2.0 flow (auto-approving), the OAuth 2.0 dialect for passport-oauth2, and the UltrapassId OpenID Connect emulator. Controlled by bench/run.ts over IPC: latency
  * switch, connection counters, reset of the emulator's call record (which would otherwise grow
  * with every request of the run).
  */
@@ -8,7 +8,7 @@ import { DEFAULT_EMULATOR_USERS, startUltraCartEmulator, startUltrapassIdOidcEmu
 import { answerControl, exitWithParent, sendToParent } from './ipc.js';
 import { startOAuth2Dialect } from './upstream/oauth2-dialect.js';
 
-const emulator = await startUltraCartEmulator({ autoApprove: true });
+const emulator = await startUltraCartEmulator({ autoApprove: true, oauth: { autoApprove: true } });
 const dialect = await startOAuth2Dialect(DEFAULT_EMULATOR_USERS);
 // Bounded recorded calls: the bench resets them every round anyway.
 const oidc = await startUltrapassIdOidcEmulator({ autoApprove: true, maxRecordedCalls: 1000 });
@@ -41,5 +41,7 @@ sendToParent({
     oauth2ClientSecret: dialect.clientSecret,
     oidcIssuer: oidc.issuer,
     oidcClientId: oidc.clientId,
+    ultracartOAuthClientId: emulator.oauth.clientId,
+    ultracartOAuthClientSecret: emulator.oauth.clientSecret,
   },
 });

@@ -27,6 +27,9 @@ export interface UpstreamAddresses {
   /** The UltrapassId OpenID Connect emulator (auto-approving): its issuer (also its origin) and the client it knows. */
   oidcIssuer: string;
   oidcClientId: string;
+  /** UltraCart OAuth 2.0, served by the UltraCart emulator (auto-approving): its confidential app. */
+  ultracartOAuthClientId: string;
+  ultracartOAuthClientSecret: string;
 }
 
 /** What the runner can ask of a child. `latency` and `reset` are for the emulator process only. */

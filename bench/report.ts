@@ -9,7 +9,9 @@ export type ContenderName =
   | 'floor + Passport'
   | 'passport-oauth2'
   | 'UltrapassIdStrategy (OIDC)'
-  | 'openid-client/passport (OIDC)';
+  | 'openid-client/passport (OIDC)'
+  | 'UltraCartOAuthStrategy (OAuth)'
+  | 'floor + Passport (OAuth)';
 export const PACKAGE: ContenderName = 'passport-ultracart';
 export const FLOOR: ContenderName = 'floor (undici by hand)';
 /** The yardstick: the floor's flow signed in through Passport, so Passport's own cost is on both sides. */
@@ -18,6 +20,9 @@ export const OAUTH2: ContenderName = 'passport-oauth2';
 export const ULTRAPASSID: ContenderName = 'UltrapassIdStrategy (OIDC)';
 /** The OIDC flow's yardstick: openid-client's own Passport strategy, the least a Passport OIDC sign-in costs. */
 export const OIDC_PASSPORT: ContenderName = 'openid-client/passport (OIDC)';
+export const ULTRACART_OAUTH: ContenderName = 'UltraCartOAuthStrategy (OAuth)';
+/** The OAuth flow's yardstick: its two upstream steps (approval redirect, form-encoded token call) as a minimal Passport strategy. */
+export const OAUTH_PASSPORT: ContenderName = 'floor + Passport (OAuth)';
 
 /** A flow of the package measured against its own yardstick (and, for the callback leg, a peer). */
 export interface Comparison {
@@ -29,14 +34,14 @@ export interface Comparison {
 }
 
 /**
- * What the targets compare. The UltraCart OAuth flow goes here once its strategy lands: its
- * contender (the package's OAuth strategy against the emulator's OAuth endpoints) and its
- * yardstick (the same calls as a minimal Passport strategy), each a file in `contenders/` and a
- * line in `run.ts`'s CONTENDERS.
+ * What the targets compare: each flow of the package against its yardstick, the same upstream
+ * calls as a minimal Passport strategy (or the ecosystem's own Passport strategy), each a file in
+ * `contenders/` and a line in `run.ts`'s CONTENDERS.
  */
 export const COMPARISONS: Comparison[] = [
   { flow: 'UltraCart sign-in', contender: PACKAGE, yardstick: FLOOR_PASSPORT, callbackPeer: OAUTH2 },
   { flow: 'UltrapassId OIDC sign-in', contender: ULTRAPASSID, yardstick: OIDC_PASSPORT },
+  { flow: 'UltraCart OAuth connection', contender: ULTRACART_OAUTH, yardstick: OAUTH_PASSPORT },
 ];
 /** Main-thread CPU per flow at most this many times the yardstick's. */
 export const CPU_TARGET = 1.05;

@@ -16,6 +16,8 @@ import {
   FLOOR_PASSPORT,
   OAUTH2,
   OIDC_PASSPORT,
+  OAUTH_PASSPORT,
+  ULTRACART_OAUTH,
   PACKAGE,
   renderReport,
   summarise,
@@ -32,6 +34,8 @@ const CONTENDERS: Array<{ name: ContenderName; file: string }> = [
   { name: OAUTH2, file: './contenders/passport-oauth2.ts' },
   { name: ULTRAPASSID, file: './contenders/ultrapassid.ts' },
   { name: OIDC_PASSPORT, file: './contenders/floor-passport-oidc.ts' },
+  { name: ULTRACART_OAUTH, file: './contenders/ultracart-oauth.ts' },
+  { name: OAUTH_PASSPORT, file: './contenders/floor-passport-oauth.ts' },
 ];
 
 async function main(): Promise<void> {
