@@ -215,7 +215,9 @@ function isHttps(req: DiagnosedRequest): boolean {
 function hostOf(req: DiagnosedRequest): { host: string | undefined; port: string | undefined } {
   const header = req.headers?.host;
   const port = typeof header === 'string' ? portOf(header) : undefined;
-  if (typeof req.hostname === 'string' && req.hostname !== '') return { host: stripPort(req.hostname.toLowerCase()), port };
+  // Express's hostname differs from the Host header only through X-Forwarded-Host; its getter is not free.
+  const hostname = req.headers?.['x-forwarded-host'] === undefined ? undefined : req.hostname;
+  if (typeof hostname === 'string' && hostname !== '') return { host: stripPort(hostname.toLowerCase()), port };
   return { host: typeof header === 'string' && header !== '' ? stripPort(header.toLowerCase()) : undefined, port };
 }
 

@@ -213,7 +213,7 @@ export abstract class SignInStrategy<Reason extends string = SharedFailureReason
     };
     await this.stateStore.save(req, pending);
 
-    log.strategy('%s authorize leg: redirecting to the vendor', this.name);
+    if (log.strategy.enabled) log.strategy('%s authorize leg: redirecting to the vendor', this.name);
     protectRedirect(req);
     this.redirect(request.url);
   }
@@ -257,7 +257,7 @@ export abstract class SignInStrategy<Reason extends string = SharedFailureReason
         typeof (info as { message?: unknown } | undefined)?.message === 'string' ? (info as { message: string }).message : undefined;
       return refuse('notAllowed', 403, { ...info, message: message ?? this.messages.notAllowed!, reason: 'notAllowed' });
     }
-    log.strategy('%s callback leg: signed in', this.name);
+    if (log.strategy.enabled) log.strategy('%s callback leg: signed in', this.name);
     const authInfo: Record<string, unknown> = { ...info, ...grant.authInfo };
     // Checked again on the way out: a state store hands back whatever was saved, and this becomes a Location.
     const returnTo = safeReturnTo(pending.returnTo);
@@ -279,10 +279,13 @@ export abstract class SignInStrategy<Reason extends string = SharedFailureReason
   ): Promise<PendingSignIn | Refused<SharedFailureReason> | 'signed-in'> {
     const stateParam = readParam(params, 'state');
     const offered = stateParam.kind === 'string' && looksLikeState(stateParam.value) ? stateParam.value : undefined;
-    // A state some strategy of ours issued is not a guess (another tab's lost entry, another
-    // browser's): it is refused but leaves this browser's other sign-ins pending.
-    const keepOthers = offered !== undefined && isIssuedState(offered);
-    const { pending, hadPending } = await this.stateStore.take(req, offered, { strategy: this.name, keepOthers });
+    const scope = { strategy: this.name, keepOthers: true };
+    const { pending, hadPending } = await this.stateStore.take(req, offered, scope);
+    // A state that matched nothing uses up this browser's other sign-ins, unless some strategy of
+    // ours issued it (another tab's lost entry, another browser's): that one is not a guess.
+    if (!pending && hadPending && (offered === undefined || !isIssuedState(offered))) {
+      await this.stateStore.take(req, undefined, { strategy: this.name });
+    }
 
     if (stateParam.kind === 'not-a-string') return { refuse: 'stateMalformed', status: 400 };
     if (stateParam.kind === 'string' && stateParam.value.length > this.maxParamLength) return { refuse: 'stateMalformed', status: 400 };
