@@ -43,7 +43,7 @@ export interface StateCookieSettings {
    * behaves so): the sign-in then cannot work, and the strategy refuses it before calling the vendor.
    */
   notSetOverHttp?: boolean;
-  /** `strict` cookies are not sent on the return from UltraCart, a cross-site navigation. */
+  /** `strict` cookies are not sent on the return from the vendor, a cross-site navigation. */
   sameSite: 'strict' | 'lax' | 'none' | undefined;
 }
 
@@ -59,7 +59,7 @@ export interface StateCookieSettings {
  * uses up the real state too. Comparisons must be constant-time.
  */
 export interface StateStore {
-  /** Optional: throws when nothing could be saved for this request (no session), before any call to UltraCart. */
+  /** Optional: throws when nothing could be saved for this request (no session), before any call to the vendor. */
   ready?(req: IncomingMessage): void;
   /** Optional: the cookie this store relies on for `req`, when it can tell (for diagnoses only). */
   cookieSettings?(req: IncomingMessage): StateCookieSettings | undefined;
