@@ -55,6 +55,9 @@ export interface Refused<Reason extends string> {
   status: number;
 }
 
+/** A verify function of any strategy's style, as the core runs it (see run-verify.ts). */
+export type AnyVerifyFunction = (...args: never[]) => unknown;
+
 /** What a strategy built on the core tells it once, at construction. */
 export interface SignInInit<Reason extends string> {
   /** The class the user called, for messages (`UltraCartStrategy`). */
@@ -67,7 +70,7 @@ export interface SignInInit<Reason extends string> {
   messages: Readonly<Record<Reason | SharedFailureReason, string>>;
   /** The vendor's name, for the set-up warnings. */
   vendor: string;
-  verify: (...args: never[]) => unknown;
+  verify: AnyVerifyFunction;
   /** States and codes we issue or accept are far shorter: anything longer is refused unread. */
   maxParamLength: number;
 }

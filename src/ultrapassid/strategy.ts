@@ -7,12 +7,20 @@ import { checkRedirectTarget } from '../http/redirect-target.js';
 import { log } from '../log.js';
 import { createState } from '../sign-in/pending/state-value.js';
 import type { PendingSignIn } from '../sign-in/pending/types.js';
-import { SignInStrategy, type AuthorizationRequest, type CallbackInput, type Grant, type Refused } from '../sign-in/strategy.js';
+import {
+  SignInStrategy,
+  type AnyVerifyFunction,
+  type AuthorizationRequest,
+  type CallbackInput,
+  type Grant,
+  type Refused,
+} from '../sign-in/strategy.js';
 import { UltrapassIdError } from './errors.js';
 import { UltrapassIdFailureMessages, type UltrapassIdFailureReason } from './messages.js';
 import {
   parseOptions,
   type ParsedOptions,
+  type UltrapassIdBaseOptions,
   type UltrapassIdStrategyOptions,
   type UltrapassIdStrategyOptionsWithRequest,
   type UltrapassIdVerifyFunction,
@@ -70,10 +78,7 @@ export class UltrapassIdStrategy extends SignInStrategy<Reason> {
 
   constructor(options: UltrapassIdStrategyOptions, verify: UltrapassIdVerifyFunction);
   constructor(options: UltrapassIdStrategyOptionsWithRequest, verify: UltrapassIdVerifyFunctionWithRequest);
-  constructor(
-    options: UltrapassIdStrategyOptions | UltrapassIdStrategyOptionsWithRequest,
-    verify: UltrapassIdVerifyFunction | UltrapassIdVerifyFunctionWithRequest,
-  ) {
+  constructor(options: UltrapassIdBaseOptions, verify: AnyVerifyFunction) {
     if (!options || typeof options !== 'object') throw new TypeError('UltrapassIdStrategy requires an options object');
     const { provider, signIn } = parseOptions(options);
     super({ ...ULTRAPASSID, options: signIn, verify });

@@ -3,7 +3,7 @@ import type { QueryParam } from '../../http/query.js';
 import { log } from '../../log.js';
 import { pickOptions, readOptions } from '../../option-schema.js';
 import type { PendingSignIn } from '../../sign-in/pending/types.js';
-import { SignInStrategy, type AuthorizationRequest, type Grant, type Refused } from '../../sign-in/strategy.js';
+import { SignInStrategy, type AnyVerifyFunction, type AuthorizationRequest, type Grant, type Refused } from '../../sign-in/strategy.js';
 import { authorizeURL } from './authorize-url.js';
 import { callbackError } from './callback-error.js';
 import { UltraCartOAuthClient, type UltraCartOAuthClientOptions } from './client.js';
@@ -11,6 +11,7 @@ import { UltraCartOAuthError } from './errors.js';
 import { UltraCartOAuthFailureMessages, type UltraCartOAuthFailureReason } from './messages.js';
 import { OAUTH_CLIENT_SCHEMA, OAUTH_STRATEGY_SCHEMA } from './option-rules.js';
 import type {
+  UltraCartOAuthBaseOptions,
   UltraCartOAuthStrategyOptions,
   UltraCartOAuthStrategyOptionsWithRequest,
   UltraCartOAuthVerifyFunction,
@@ -56,10 +57,7 @@ export class UltraCartOAuthStrategy extends SignInStrategy<UltraCartOAuthFailure
 
   constructor(options: UltraCartOAuthStrategyOptions, verify: UltraCartOAuthVerifyFunction);
   constructor(options: UltraCartOAuthStrategyOptionsWithRequest, verify: UltraCartOAuthVerifyFunctionWithRequest);
-  constructor(
-    options: UltraCartOAuthStrategyOptions | UltraCartOAuthStrategyOptionsWithRequest,
-    verify: UltraCartOAuthVerifyFunction | UltraCartOAuthVerifyFunctionWithRequest,
-  ) {
+  constructor(options: UltraCartOAuthBaseOptions, verify: AnyVerifyFunction) {
     const values = readOptions(ULTRACART_OAUTH.owner, options, OAUTH_STRATEGY_SCHEMA);
     super({ ...ULTRACART_OAUTH, options: values, verify });
     this.client = new UltraCartOAuthClient(pickOptions(options, OAUTH_CLIENT_SCHEMA) as UltraCartOAuthClientOptions);
