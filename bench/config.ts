@@ -19,6 +19,12 @@ export interface BenchConfig {
    * shared agent, and the floor at the same size.
    */
   poolSize: number | undefined;
+  /**
+   * What the apps import as `passport-ultracart`: `dist`, the built package users install (built
+   * first), or `src`, the TypeScript sources through tsx (which adds a `__name` call to every
+   * closure it creates). `--package` / `BENCH_PACKAGE`, default `dist`.
+   */
+  packageFrom: 'dist' | 'src';
 }
 
 const FLAGS = {
@@ -28,6 +34,7 @@ const FLAGS = {
   warmupS: ['--warmup', 'BENCH_WARMUP', '4'],
   latencies: ['--latencies', 'BENCH_LATENCIES', '0,20'],
   poolSize: ['--pool', 'BENCH_POOL', ''],
+  packageFrom: ['--package', 'BENCH_PACKAGE', 'dist'],
 } as const;
 
 export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig {
@@ -47,7 +54,10 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): BenchConfig 
     .map((part) => Number(part.trim()));
   if (latencies.length === 0 || latencies.some((ms) => !Number.isInteger(ms) || ms < 0))
     throw new Error('--latencies must be a list like 0,20');
+  const packageFrom = raw('packageFrom');
+  if (packageFrom !== 'dist' && packageFrom !== 'src') throw new Error('--package must be dist or src');
   return {
+    packageFrom,
     concurrency: Math.floor(number('concurrency', 1)),
     durationS: number('durationS', 0.5),
     rounds: Math.floor(number('rounds', 1)),

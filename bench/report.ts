@@ -159,6 +159,9 @@ export function renderReport(input: ReportInput): string {
     input.poolIsDefault
       ? `- Upstream pool: ${input.poolSize} connections per origin (the package's built-in shared agent; the floor's Pool has the same size)`
       : `- Upstream pool: ${input.poolSize} connections per origin (\`--pool\`: an undici Agent given to the package as \`dispatcher\`, and the floor's Pool)`,
+    config.packageFrom === 'dist'
+      ? '- Package: the built `dist/`, as users install it'
+      : '- Package: `src/` through tsx (`--package src`), which adds a `__name` call to every closure',
     '',
     'Times are milliseconds, p50 / p99, per leg of a flow: **authorize** = GET sign-in route until its 302 (the app calls',
     'UltraCart `PUT /sso/authorize`; passport-oauth2 makes no call here), **login** = the vendor pages until the redirect to',

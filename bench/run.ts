@@ -2,8 +2,10 @@
  * `npm run bench`: complete browser-like sign-in flows against three Express 5 apps, each in its
  * own process, over one emulator process. See bench/README.md for what is measured and how.
  */
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { commandLine, readConfig } from './config.js';
 import { PACKAGE_POOL_SIZE, ROUTES } from './contenders/serve.js';
 import type { UpstreamAddresses } from './ipc.js';
@@ -38,18 +40,32 @@ const CONTENDERS: Array<{ name: ContenderName; file: string }> = [
   { name: OAUTH_PASSPORT, file: './contenders/floor-passport-oauth.ts' },
 ];
 
+/**
+ * Builds dist/ and points the apps' `passport-ultracart` at it (tsx then reads a tsconfig without
+ * the root one's paths to src/), so the package is measured as users run it.
+ */
+function preparePackage(from: 'dist' | 'src'): Record<string, string> {
+  if (from === 'src') return {};
+  console.error('Building dist/ (npm run build) so the apps run the package as users install it...');
+  const built = spawnSync('npm', ['run', 'build', '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (built.status !== 0) throw new Error('npm run build failed: the bench measures the built package (use --package src to skip)');
+  return { TSX_TSCONFIG_PATH: fileURLToPath(new URL('./tsconfig.dist.json', import.meta.url)) };
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const config = readConfig(argv, process.env);
   const startedAt = new Date();
   const t0 = performance.now();
+  const packageEnv = preparePackage(config.packageFrom);
 
-  const emulator = await startChild('emulator', './emulator-process.ts');
+  const emulator = await startChild('emulator', './emulator-process.ts', packageEnv);
   const upstream = emulator.ready.upstream as UpstreamAddresses;
   const apps = await Promise.all(
     CONTENDERS.map(async ({ name, file }) => ({
       name,
       child: await startChild(name, file, {
+        ...packageEnv,
         BENCH_UPSTREAM: JSON.stringify(upstream),
         BENCH_POOL: config.poolSize === undefined ? '' : String(config.poolSize),
       }),

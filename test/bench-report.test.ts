@@ -57,8 +57,9 @@ describe('the benchmark’s arithmetic', () => {
   });
 
   describe('readConfig', () => {
-    it('defaults to 32 browsers, 5 rounds of 3 s after 4 s of warm-up, at 0 and 20 ms', () => {
+    it('defaults to 32 browsers, 5 rounds of 3 s after 4 s of warm-up, at 0 and 20 ms, on the built package', () => {
       expect(readConfig([], {})).to.deep.equal({
+        packageFrom: 'dist',
         concurrency: 32,
         durationS: 3,
         rounds: 5,
@@ -77,6 +78,7 @@ describe('the benchmark’s arithmetic', () => {
     it('names the flag it cannot read', () => {
       expect(() => readConfig(['--concurrency', 'many'], {})).to.throw('--concurrency must be a number >= 1');
       expect(() => readConfig(['--latencies', '0,-3'], {})).to.throw('--latencies must be a list like 0,20');
+      expect(() => readConfig(['--package', 'lib'], {})).to.throw('--package must be dist or src');
     });
 
     it('prints the command that reproduces a run', () => {
