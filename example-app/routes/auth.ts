@@ -4,6 +4,7 @@ import { safeReturnTo, type UltraCartAuthenticateOptions, type UltraCartAuthInfo
 import { sendPage, type AppContext } from '../context.js';
 import type { PassportInstance } from '../passport.js';
 import { plainHttpCause } from '../proxy-check.js';
+import { SESSION_NOT_FOUND_QUERY } from './guards.js';
 import { sessionDeadline, startSessionDeadline } from '../session-lifetime.js';
 import { currentUser } from '../user.js';
 import { failurePage, reasonFrom } from '../views/failure.js';
@@ -44,8 +45,12 @@ export function authRoutes(
       next();
     },
     // No failureMessage: the strategy puts the reason in the failure redirect's query, so a failed
-    // callback writes nothing to any session (a flood of them creates none).
-    passport.authenticate('ultracart', { failureRedirect: FAILURE_PATH }),
+    // callback writes nothing to any session (a flood of them creates none). A browser whose session
+    // cookie this instance does not know is told so there (see session-recognition.ts).
+    (req: Request, res: Response, next: NextFunction) => {
+      const failureRedirect = res.locals.unknownSession ? `${FAILURE_PATH}?${SESSION_NOT_FOUND_QUERY}` : FAILURE_PATH;
+      passport.authenticate('ultracart', { failureRedirect })(req, res, next);
+    },
     (req: Request, res: Response, next: NextFunction) => {
       const info = req.authInfo as UltraCartAuthInfo | undefined;
       // The session must not outlive the simple key it holds, however active the user is.
@@ -60,7 +65,14 @@ export function authRoutes(
   );
 
   router.get(FAILURE_PATH, (req, res) => {
-    sendPage(res, 200, failurePage(reasonFrom(req.query.reason), ctx.notice, plainHttpCause(req) === 'forwarded-http'));
+    sendPage(
+      res,
+      200,
+      failurePage(reasonFrom(req.query.reason), ctx.notice, {
+        openedOverHttp: plainHttpCause(req) === 'forwarded-http',
+        sessionNotFound: req.query.session === 'not-found',
+      }),
+    );
   });
 
   return router;
