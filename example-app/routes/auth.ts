@@ -4,7 +4,6 @@ import { safeReturnTo, type UltraCartAuthenticateOptions, type UltraCartAuthInfo
 import { sendPage, type AppContext } from '../context.js';
 import type { PassportInstance } from '../passport.js';
 import { plainHttpCause } from '../proxy-check.js';
-import { SESSION_NOT_FOUND_QUERY } from './guards.js';
 import { sessionDeadline, startSessionDeadline } from '../session-lifetime.js';
 import { currentUser } from '../user.js';
 import { failurePage, reasonFrom } from '../views/failure.js';
@@ -45,12 +44,8 @@ export function authRoutes(
       next();
     },
     // No failureMessage: the strategy puts the reason in the failure redirect's query, so a failed
-    // callback writes nothing to any session (a flood of them creates none). A browser whose session
-    // cookie this instance does not know is told so there (see session-recognition.ts).
-    (req: Request, res: Response, next: NextFunction) => {
-      const failureRedirect = res.locals.unknownSession ? `${FAILURE_PATH}?${SESSION_NOT_FOUND_QUERY}` : FAILURE_PATH;
-      passport.authenticate('ultracart', { failureRedirect })(req, res, next);
-    },
+    // callback writes nothing to any session (a flood of them creates none).
+    passport.authenticate('ultracart', { failureRedirect: FAILURE_PATH }),
     (req: Request, res: Response, next: NextFunction) => {
       const info = req.authInfo as UltraCartAuthInfo | undefined;
       // The session must not outlive the simple key it holds, however active the user is.
@@ -65,12 +60,16 @@ export function authRoutes(
   );
 
   router.get(FAILURE_PATH, (req, res) => {
+    // The browser still sends the session cookie its callback came with: one this instance does not
+    // know explains a sign-in it found nothing pending for, and is cleared for the next attempt.
+    const sessionNotFound = res.locals.unknownSession !== undefined;
+    if (sessionNotFound) res.locals.forgetSessionCookie?.();
     sendPage(
       res,
       200,
       failurePage(reasonFrom(req.query.reason), ctx.notice, {
         openedOverHttp: plainHttpCause(req) === 'forwarded-http',
-        sessionNotFound: req.query.session === 'not-found',
+        sessionNotFound,
       }),
     );
   });
