@@ -1,4 +1,5 @@
 import type { Request, RequestHandler } from 'express';
+import { safeReturnTo } from 'passport-ultracart';
 import type { BaseSettings } from './config.js';
 import { sessionCookieName, sessionCookieOptions } from './security.js';
 
@@ -28,9 +29,10 @@ export function startSessionDeadline(req: Request, endsAt: number): void {
  * Holds a signed-in session to its deadline. express-session's `touch()` moves the cookie's and
  * the store's expiry forward on every request by the cookie's original lifetime, so an active user
  * would stay signed in past the key's expiry: each request here first sets the cookie's lifetime
- * to what is left, and once nothing is left, ends the session (a fresh, empty one takes its
- * place, the cookie is cleared) before Passport reads the user from it. The store expires the
- * session at the same time, so this mostly catches the moments `touch()` still adds.
+ * to what is left. The store then expires the session at the deadline; a request that still finds
+ * it afterwards ends it: the session is destroyed, its cookie cleared, and the browser sent to the
+ * same address again (a GET; other methods go to `/`), where it arrives signed out. Destroyed, not
+ * regenerated: express-session would store the fresh session and set its cookie.
  */
 export function sessionLifetime(settings: BaseSettings, onEnded: () => void): RequestHandler {
   return (req, res, next) => {
@@ -41,11 +43,14 @@ export function sessionLifetime(settings: BaseSettings, onEnded: () => void): Re
       req.session.cookie.maxAge = left;
       return next();
     }
-    req.session.regenerate((err) => {
+    req.session.destroy((err) => {
       if (err) return next(err);
-      res.clearCookie(sessionCookieName(settings), sessionCookieOptions(settings));
       onEnded();
-      next();
+      res.clearCookie(sessionCookieName(settings), sessionCookieOptions(settings));
+      res.set('Cache-Control', 'no-store');
+      // Validated as a same-origin path: the request line could hold `//elsewhere`.
+      if (req.method === 'GET') return res.redirect(302, safeReturnTo(req.originalUrl) ?? '/');
+      res.redirect(303, '/');
     });
   };
 }

@@ -60,7 +60,18 @@ export function authRoutes(
   );
 
   router.get(FAILURE_PATH, (req, res) => {
-    sendPage(res, 200, failurePage(reasonFrom(req.query.reason), ctx.notice, plainHttpCause(req) === 'forwarded-http'));
+    // The browser still sends the session cookie its callback came with: one this instance does not
+    // know explains a sign-in it found nothing pending for, and is cleared for the next attempt.
+    const sessionNotFound = res.locals.unknownSession !== undefined;
+    if (sessionNotFound) res.locals.forgetSessionCookie?.();
+    sendPage(
+      res,
+      200,
+      failurePage(reasonFrom(req.query.reason), ctx.notice, {
+        openedOverHttp: plainHttpCause(req) === 'forwarded-http',
+        sessionNotFound,
+      }),
+    );
   });
 
   return router;

@@ -99,18 +99,31 @@ const OPENED_OVER_HTTP: Explanation = {
     'The cookie that keeps your sign-in is only sent over https, and this page was opened over plain http, so your browser did not send it back. Open the site over https and start again.',
 };
 
-/**
- * The friendly sign-in failure page for `reason` (a generic one when unknown). `openedOverHttp`:
- * the page's own request came over plain http by the proxy's word, so a `secureCookieOnHttp`
- * failure is the browser's address, not the site's set-up.
- */
-export function failurePage(reason: FailureReason | undefined, notice?: string, openedOverHttp = false): string {
+/** For `noPendingSignIn` when the browser's session cookie named a session this site does not know. */
+const SESSION_NOT_FOUND: Explanation = {
+  title: 'This site did not recognise your session',
+  explanation:
+    'The sign-in came back here, but the session your browser sent is not one this site knows, so it could not be finished. If you started a while ago, your session ended: start again. If you started a moment ago, this site is not set up correctly (its servers do not share sessions): please tell its owner.',
+};
+
+/** What the failure page's own request shows, beyond the reason. */
+export interface FailureContext {
+  /** It came over plain http by the proxy's word: a `secureCookieOnHttp` failure is the browser's address, not the site's set-up. */
+  openedOverHttp?: boolean;
+  /** The callback's session cookie named a session this instance does not know. */
+  sessionNotFound?: boolean;
+}
+
+/** The friendly sign-in failure page for `reason` (a generic one when unknown). */
+export function failurePage(reason: FailureReason | undefined, notice?: string, context: FailureContext = {}): string {
   const { title, explanation } =
-    reason === 'secureCookieOnHttp' && openedOverHttp
+    reason === 'secureCookieOnHttp' && context.openedOverHttp
       ? OPENED_OVER_HTTP
-      : reason
-        ? EXPLANATIONS[reason]
-        : { title: 'Sign-in did not finish', explanation: 'Something stopped the sign-in before it finished. Please start again.' };
+      : reason === 'noPendingSignIn' && context.sessionNotFound
+        ? SESSION_NOT_FOUND
+        : reason
+          ? EXPLANATIONS[reason]
+          : { title: 'Sign-in did not finish', explanation: 'Something stopped the sign-in before it finished. Please start again.' };
   return problemPage({
     kind: reason ?? 'unknown',
     title,

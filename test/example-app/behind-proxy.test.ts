@@ -131,6 +131,27 @@ describe('example app: in production behind a proxy', () => {
       }
     });
 
+    it('says on the failure page that the session was not recognised when a callback brings such a cookie, rather than blaming cookies', async () => {
+      const started = await request(ex.app).get('/auth/ultracart').set(HTTPS).expect(302);
+      const callback = await ex.ultracart.approve(started.headers.location as string);
+      // As if another instance, on its own memory store, had started this sign-in.
+      await ex.sessionStore.clear!();
+      const res = await request(ex.app).get(pathOf(callback)).set(HTTPS).set('Cookie', jar(started)).expect(302);
+      expect(res.headers.location).to.equal('/auth/failed?reason=noPendingSignIn');
+      // The browser still holds the cookie it went to the callback with.
+      const page = await request(ex.app)
+        .get(res.headers.location as string)
+        .set(HTTPS)
+        .set('Cookie', jar(started))
+        .expect(200);
+      expect(problemOf(page.text)).to.equal('noPendingSignIn');
+      expect(page.text).to.include('<h1>This site did not recognise your session</h1>');
+      expect(page.text).to.include('this site is not set up correctly (its servers do not share sessions)');
+      expect(ex.logged.join('\n')).to.include('session cookie not recognised on GET "/auth/ultracart/callback"');
+      expect(setCookieFor(page.headers['set-cookie'], '__Host-ultracart-example.sid')).to.match(/Expires=Thu, 01 Jan 1970/);
+      expect(ex.ultracart.count('token')).to.equal(0);
+    });
+
     it('never logs the cookie or the session id', async () => {
       const cookie = await signedIn();
       await ex.sessionStore.clear!();
