@@ -142,10 +142,27 @@ function asProviderError(err: unknown, endpoint: UltrapassIdEndpoint): Ultrapass
   if (own) return own;
   // openid-client's messages name the check that failed and quote no secret: discovery carries none.
   const why = err instanceof Error ? err.message : 'unexpected failure';
+  if (isIssuerMismatch(err)) {
+    // The provider answered, as another issuer than the one configured: a set-up fault, not a bad answer.
+    return new UltrapassIdError(`UltrapassId discovery: ${why} (check the issuer option)`, {
+      code: 'ULTRAPASSID_CONFIGURATION',
+      endpoint,
+      status: 500,
+      cause: err,
+    });
+  }
   return new UltrapassIdError(`UltrapassId ${endpoint === 'discovery' ? 'discovery' : endpoint}: ${why}`, {
     code: 'ULTRAPASSID_BAD_RESPONSE',
     endpoint,
     status: 502,
     cause: err,
   });
+}
+
+function isIssuerMismatch(err: unknown): boolean {
+  return (
+    err instanceof oidc.ClientError &&
+    err.code === 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED' &&
+    (err.cause as { attribute?: unknown } | undefined)?.attribute === 'issuer'
+  );
 }

@@ -196,7 +196,14 @@ export class UltrapassIdStrategy extends SignInStrategy<Reason> {
     }
     if (err instanceof oidc.ClientError) {
       // What the provider returned did not verify: signature, iss, aud, exp, nonce, shape. No one is signed in.
-      log.strategy('ultrapassid ID token refused: %s (%s)', err.message, err.code ?? 'no code');
+      // The claim that failed, when openid-client names it only in the cause; never the claims' values.
+      const claim = (err.cause as { claim?: unknown } | undefined)?.claim;
+      log.strategy(
+        'ultrapassid ID token refused: %s (%s%s)',
+        err.message,
+        err.code ?? 'no code',
+        typeof claim === 'string' ? `, claim ${claim}` : '',
+      );
       return { refuse: 'idTokenRejected', status: 403 };
     }
     throw new UltrapassIdError('UltrapassId token exchange failed unexpectedly', {

@@ -23,7 +23,8 @@ describe('UltrapassIdStrategy: when the provider misbehaves', () => {
       ['resets the connection', { behaviour: 'reset' }, 503],
       ['sends an endless body', { behaviour: 'endless' }, 502],
       ['answers 404 (no discovery served)', { status: 404 }, 502],
-      ['names another issuer', { body: { issuer: 'https://impostor.example' } }, 502],
+      // Another issuer than the one configured is a set-up fault the operator must see (500), not a bad answer.
+      ['names another issuer', { body: { issuer: 'https://impostor.example' } }, 500],
     ];
     for (const [what, fault, status] of cases) {
       it(`answers ${status}, without redirecting the browser, when it ${what}`, async () => {
@@ -34,6 +35,13 @@ describe('UltrapassIdStrategy: when the provider misbehaves', () => {
         expect(res.body.code).to.match(/^ULTRAPASSID_/);
       });
     }
+
+    it('names a discovery document of another issuer a configuration fault, pointing at the issuer option', async () => {
+      h.provider.inject('discovery', { body: { issuer: 'https://impostor.example' } });
+      const res = await h.browser().get('/login').expect(500);
+      expect(res.body.code).to.equal('ULTRAPASSID_CONFIGURATION');
+      expect(res.body.message).to.match(/issuer/);
+    });
 
     it('passes the provider Retry-After on', async () => {
       h.provider.inject('discovery', { status: 503, headers: { 'retry-after': '7' } });
