@@ -34,12 +34,17 @@ export function spawnExampleApp(env: Record<string, string>): ExampleAppProcess 
  * with plain Node elsewhere, as a user's own project would.
  */
 export function spawnApp(script: string, env: Record<string, string>, where: { cwd?: string; tsx?: boolean } = {}): ExampleAppProcess {
+  return spawnCommand(process.execPath, [...(where.tsx === false ? [] : ['--import', 'tsx']), script], env, where.cwd ?? ROOT);
+}
+
+/** `npm run <script>` in the repository root, as a contributor types it (npm, then the script's own process). */
+export function spawnNpmScript(script: string, env: Record<string, string>): ExampleAppProcess {
+  return spawnCommand('npm', ['run', '--silent', script], env, ROOT);
+}
+
+function spawnCommand(command: string, args: string[], env: Record<string, string>, cwd: string): ExampleAppProcess {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.test(name)));
-  const child = spawn(process.execPath, [...(where.tsx === false ? [] : ['--import', 'tsx']), script], {
-    cwd: where.cwd ?? ROOT,
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(command, args, { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
