@@ -6,8 +6,9 @@ export const STYLESHEET = `:root {
   --focus: #0b5cab;
 }
 * { box-sizing: border-box; }
-/* Ids, hashes, emails and names can be one long token: break them anywhere rather than scroll sideways. */
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--wash); overflow-wrap: anywhere; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--wash);
+  /* Ids, hashes, emails and names can be one long token: break them anywhere rather than scroll sideways. */
+  overflow-wrap: anywhere; }
 .top { display: flex; flex-wrap: wrap; align-items: center; justify-content: space-between; gap: .5rem 1rem; min-height: 4.2rem; padding: .75rem 1.5rem; background: var(--paper); border-bottom: 1px solid var(--line); }
 .brand { font-weight: 600; color: var(--ink); text-decoration: none; white-space: nowrap; }
 .brand span { color: var(--muted); font-weight: 400; }
@@ -19,8 +20,9 @@ h1 { font-size: 1.5rem; margin-top: 0; }
 h2 { font-size: 1.1rem; margin-top: 2rem; }
 p.lead { color: var(--muted); }
 a { color: var(--brand); }
-/* A transparent border, not none: forced-colours (high-contrast) mode draws it, so buttons keep their outline there. */
-.button, button { display: inline-block; font: inherit; padding: .6rem 1.1rem; border-radius: 6px; border: 2px solid transparent; background: var(--brand); color: var(--brand-ink); text-decoration: none; cursor: pointer; overflow-wrap: normal; }
+.button, button { display: inline-block; font: inherit; padding: .6rem 1.1rem; border-radius: 6px;
+  /* Transparent, not none: forced-colours (high-contrast) mode draws it, so a button keeps its outline there. */
+  border: 2px solid transparent; background: var(--brand); color: var(--brand-ink); text-decoration: none; cursor: pointer; overflow-wrap: normal; }
 a:focus-visible, .button:focus-visible, button:focus-visible, input:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 button.secondary, .button.secondary { background: #e6ebf1; color: var(--ink); }
 form.inline { display: inline; margin: 0; }
