@@ -6,7 +6,7 @@ import type { PassportInstance } from '../passport.js';
 import { plainHttpCause } from '../proxy-check.js';
 import { sessionDeadline, startSessionDeadline } from '../session-lifetime.js';
 import { currentUser } from '../user.js';
-import { failurePage, reasonFrom } from '../views/failure.js';
+import { failurePage, failureStatus, reasonFrom } from '../views/failure.js';
 
 export const SIGN_IN_PATH = '/auth/ultracart';
 export const CALLBACK_PATH = '/auth/ultracart/callback';
@@ -60,7 +60,8 @@ export function authRoutes(
   );
 
   router.get(FAILURE_PATH, (req, res) => {
-    sendPage(res, 200, failurePage(reasonFrom(req.query.reason), ctx.notice, plainHttpCause(req) === 'forwarded-http'));
+    const reason = reasonFrom(req.query.reason);
+    sendPage(res, failureStatus(reason), failurePage(reason, ctx.notice, plainHttpCause(req) === 'forwarded-http'));
   });
 
   return router;

@@ -33,7 +33,7 @@ describe('example app: pages', () => {
     });
 
     it('shows a generic failure page when no failure is recorded', async () => {
-      const res = await request(ex.app).get('/auth/failed').expect(200);
+      const res = await request(ex.app).get('/auth/failed').expect(401);
       expect(res.text).to.include('data-problem="unknown"');
       expect(res.text).to.include('id="sign-in-again" href="/"');
     });
