@@ -164,7 +164,7 @@ async function signInVerifySignOut(run: Run, page: Page, context: BrowserContext
 
   await verifyWithOidc(run, page);
 
-  await checks.step('"Run the UAuth workflow (REST API)" leads to the UltrapassId emulator page', async () => {
+  await checks.step('"Start the guided check" leads to the UltrapassId emulator page', async () => {
     await page.locator('#verify').click();
     await page.waitForURL((url) => url.origin === app.uauthOrigin && url.pathname === '/uauth');
   });
@@ -192,19 +192,20 @@ async function signInVerifySignOut(run: Run, page: Page, context: BrowserContext
     await page.locator('#back-to-profile').click();
     await page.waitForURL(`${appOrigin}/profile`);
   });
-  checks.includes('the profile now says the identity is verified', await textOf(page, '#verification-status'), 'Verified with UltrapassId');
+  checks.includes('the profile now says the guided check is done', await textOf(page, '#verification-status'), 'Checked with UltrapassId');
   checks.includes(
     'the profile still shows the OpenID Connect verification',
     await textOf(page, '#oidc-verification-status'),
-    'Verified with UltrapassId (OpenID Connect)',
+    'Verified with UltrapassId on',
   );
   await camera.shoot(page, 'profile-verified');
 
   await checks.step('"Sign out" comes back to the sign-in page', async () => {
     await page.locator('#sign-out').click();
-    await page.waitForURL(`${appOrigin}/`);
+    await page.waitForURL(`${appOrigin}/?signedOut=1`);
     await page.locator('#sign-in').waitFor();
   });
+  checks.equal('the sign-in page confirms the sign-out', await textOf(page, '#signed-out'), 'You are signed out.');
   checks.equal('the header no longer shows a signed-in user', await page.locator('#signed-in-as').count(), 0);
   checks.expect('the session cookie is gone', !(await context.cookies()).some((c) => c.name === SESSION_COOKIE));
   await camera.shoot(page, 'signed-out');
@@ -252,11 +253,7 @@ async function verifyWithOidc(run: Run, page: Page): Promise<void> {
     await page.locator('#cancel').click();
     await page.waitForURL(`${appOrigin}/verify/oidc/failed?reason=denied`);
   });
-  checks.equal(
-    'the failure page says the verification did not complete',
-    await textOf(page, 'h1'),
-    'UltrapassId verification did not complete',
-  );
+  checks.equal('the failure page says the verification was cancelled', await textOf(page, 'h1'), 'Verification was cancelled');
   checks.includes('the failure page says it was cancelled', await textOf(page, '#problem p'), 'cancelled');
   await camera.shoot(page, 'oidc-cancelled');
 
@@ -275,7 +272,7 @@ async function verifyWithOidc(run: Run, page: Page): Promise<void> {
   checks.includes(
     'the profile says the identity was verified with OpenID Connect',
     await textOf(page, '#oidc-verification-status'),
-    'Verified with UltrapassId (OpenID Connect)',
+    'Verified with UltrapassId on',
   );
   const subject = await textOf(page, '#oidc-subject');
   checks.expect(

@@ -39,6 +39,8 @@ async function overflowOf(page: Page): Promise<{ asShown: number; withUnbreakabl
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (message) => {
+    // A failure page answers 401 or 403 on purpose, and Chromium logs any 4xx page as a failed load.
+    if (/^Failed to load resource: the server responded with a status of 40[13]\b/.test(message.text())) return;
     if (message.type() === 'error' || /content security policy/i.test(message.text())) {
       problems.push(`console ${message.type()} on ${page.url()}: ${message.text()}`);
     }

@@ -56,7 +56,7 @@ describe('example app: pages', () => {
         /<form method="post" action="\/logout"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+"\s*\/?>\s*<button type="submit" id="sign-out"/,
       );
       expect(res.text).to.match(
-        /<form method="post" action="\/verify"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+"\s*\/?>\s*<button type="submit" id="verify"[^>]*>Run the UAuth workflow \(REST API\)</,
+        /<form method="post" action="\/verify"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+"\s*\/?>\s*<button type="submit" id="verify"[^>]*>Start the guided check</,
       );
     });
 
@@ -64,8 +64,8 @@ describe('example app: pages', () => {
       const browser = ex.browser();
       await signIn(ex, browser);
       const res = await browser.get('/profile').expect(200);
-      expect(textById(res.text, 'verification-status')).to.match(/^Not verified with a UAuth workflow yet\./);
-      expect(textById(res.text, 'oidc-verification-status')).to.match(/^Not verified with UltrapassId's OpenID Connect sign-in yet\./);
+      expect(textById(res.text, 'verification-status')).to.match(/^No guided check yet\./);
+      expect(textById(res.text, 'oidc-verification-status')).to.match(/^Not verified with UltrapassId yet\./);
     });
 
     it('sends the verification result page to the profile before any verification', async () => {
