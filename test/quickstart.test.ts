@@ -92,7 +92,7 @@ describe('the Quickstart, run as it is', function () {
         expect(stranger.headers.getSetCookie()).to.deep.equal([]);
         for (let load = 0; load < 2; load += 1) {
           expect(await (await browser.get('/signin-failed?reason=noPendingSignIn')).text()).to.contain(
-            'This browser has no sign-in in progress here. Allow cookies for this site and start again.',
+            FailureMessages.noPendingSignIn.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
           );
         }
         for (const odd of ['__proto__', 'toString', 'denied&reason=denied']) {
@@ -100,7 +100,7 @@ describe('the Quickstart, run as it is', function () {
         }
       });
 
-      it("shows the user the app's own words for every reason, never the package's diagnosis for the developer", async () => {
+      it('shows the user words for the person for every reason, never set-up detail meant for the developer', async () => {
         emulator = await startUltraCartEmulator();
         const browser = await start(script, { ULTRACART_SIMPLE_KEY: emulator.appKey, ULTRACART_BASE_URL: emulator.url });
         for (const reason of Object.keys(FailureMessages)) {

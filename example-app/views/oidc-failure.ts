@@ -28,6 +28,32 @@ const EXPLANATIONS: Record<UltrapassIdFailureReason, Explanation> = {
   noPendingSignIn: LOST,
   stateMismatch: LOST,
   incompletePending: LOST,
+  startedBeforeUpgrade: {
+    title: 'This verification was started before an update',
+    explanation:
+      'The site was updated while you were verifying, so this verification cannot be finished. Start it again from your profile.',
+    status: 403,
+  },
+  hostMismatch: {
+    title: 'The verification began at another address of this site',
+    explanation: 'You started verifying at one address of this site and came back to another. Start again from the address you are on now.',
+    status: 403,
+  },
+  secureCookieOnHttp: {
+    title: 'This site needs a secure connection to verify you',
+    explanation: 'This page was opened without a secure (https) connection. Open the site with https:// and start again from your profile.',
+    status: 403,
+  },
+  sameSiteStrict: {
+    title: 'This site cannot finish a verification right now',
+    explanation: 'This is a problem of the site, not of your identity: please tell its owner.',
+    status: 403,
+  },
+  sessionNotRestored: {
+    title: 'This site could not read back your verification',
+    explanation: 'Your verification finished, but the site could not read it back. This is a problem of the site: please tell its owner.',
+    status: 403,
+  },
   stateMalformed: GARBLED,
   missingCode: GARBLED,
   malformedCode: GARBLED,

@@ -3,7 +3,7 @@ const { randomBytes } = require('node:crypto');
 const express = require('express');
 const session = require('express-session');
 const passport = require('passport');
-const { UltraCartStrategy } = require('passport-ultracart');
+const { readFailureReason, UltraCartFailureMessages, UltraCartStrategy } = require('passport-ultracart');
 const { startUltraCartEmulator } = require('passport-ultracart/testing');
 
 // req.user is { id, name, simpleKey }: the key acts as this UltraCart user.
@@ -16,14 +16,6 @@ if (Buffer.byteLength(sessionSecret) < 32) throw new Error('Set SESSION_SECRET t
 // Absolute, sent to UltraCart as-is: the address your users open (https in production).
 const callbackURL = process.env.ULTRACART_CALLBACK_URL ?? (production ? '' : `http://localhost:${port}/auth/ultracart/callback`);
 if (!callbackURL) throw new Error('Set ULTRACART_CALLBACK_URL to https://<your host>/auth/ultracart/callback');
-
-// What the person reads for a failure's `reason`. FailureMessages[reason] is for you: it names settings.
-const WHY = new Map([
-  ['denied', 'You cancelled the sign-in at UltraCart.'],
-  ['expired', 'The sign-in took too long. Please start again.'],
-  ['alreadyUsed', 'This sign-in link was already used. Please start again.'],
-  ['noPendingSignIn', 'This browser has no sign-in in progress here. Allow cookies for this site and start again.'],
-]);
 
 // Your app's key needs the "Single Sign-on write" permission. Without one (outside production),
 // UltraCart's emulator from passport-ultracart/testing stands in for UltraCart.
@@ -78,8 +70,10 @@ async function main() {
     },
   );
   app.get('/signin-failed', (req, res) => {
-    // The strategy puts the reason in the redirect: it survives a reload and needs no session.
-    const why = WHY.get(req.query.reason) ?? 'The sign-in did not complete.';
+    // The strategy puts the reason in the redirect's query: it survives a reload and needs no session.
+    // Worded for the person; the set-up detail behind a reason goes to your server log.
+    const reason = readFailureReason(req, UltraCartFailureMessages);
+    const why = reason ? UltraCartFailureMessages[reason] : 'The sign-in did not complete.';
     res.status(401).send(`<p>${escapeHtml(why)}</p><p><a href="/auth/ultracart">Try again</a></p>`);
   });
   app.post('/logout', async (req, res, next) => {

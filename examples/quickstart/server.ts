@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
-import { UltraCartStrategy, type FailureReason, type UltraCartAuthInfo } from 'passport-ultracart';
+import { readFailureReason, UltraCartFailureMessages, UltraCartStrategy, type UltraCartAuthInfo } from 'passport-ultracart';
 import { startUltraCartEmulator } from 'passport-ultracart/testing';
 
 type SignedInUser = { id: string; name: string; simpleKey: string }; // the key acts as this UltraCart user
@@ -16,14 +16,6 @@ if (Buffer.byteLength(sessionSecret) < 32) throw new Error('Set SESSION_SECRET t
 // Absolute, sent to UltraCart as-is: the address your users open (https in production).
 const callbackURL = process.env.ULTRACART_CALLBACK_URL ?? (production ? '' : `http://localhost:${port}/auth/ultracart/callback`);
 if (!callbackURL) throw new Error('Set ULTRACART_CALLBACK_URL to https://<your host>/auth/ultracart/callback');
-
-// What the person reads for a failure's `reason`. FailureMessages[reason] is for you: it names settings.
-const WHY = new Map<FailureReason, string>([
-  ['denied', 'You cancelled the sign-in at UltraCart.'],
-  ['expired', 'The sign-in took too long. Please start again.'],
-  ['alreadyUsed', 'This sign-in link was already used. Please start again.'],
-  ['noPendingSignIn', 'This browser has no sign-in in progress here. Allow cookies for this site and start again.'],
-]);
 
 // Your app's key needs the "Single Sign-on write" permission. Without one (outside production),
 // UltraCart's emulator from passport-ultracart/testing stands in for UltraCart.
@@ -77,8 +69,10 @@ async function main(): Promise<void> {
     },
   );
   app.get('/signin-failed', (req, res) => {
-    // The strategy puts the reason in the redirect: it survives a reload and needs no session.
-    const why = WHY.get(req.query.reason as FailureReason) ?? 'The sign-in did not complete.';
+    // The strategy puts the reason in the redirect's query: it survives a reload and needs no session.
+    // Worded for the person; the set-up detail behind a reason goes to your server log.
+    const reason = readFailureReason(req, UltraCartFailureMessages);
+    const why = reason ? UltraCartFailureMessages[reason] : 'The sign-in did not complete.';
     res.status(401).send(`<p>${escapeHtml(why)}</p><p><a href="/auth/ultracart">Try again</a></p>`);
   });
   app.post('/logout', async (req, res, next) => {
