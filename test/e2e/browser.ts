@@ -73,7 +73,7 @@ async function main(): Promise<void> {
       );
     });
     if (app && browser) {
-      const run: Run = { checks, camera: new Camera(join(ROOT, 'test-results'), ROOT, checks), app, browser };
+      const run: Run = { checks, camera: new Camera(join(ROOT, 'test-results'), ROOT, checks, new URL(app.url).origin), app, browser };
       await checks.flow('sign in, verify identity with UltrapassId, sign out', () => inFreshContext(run, signInVerifySignOut));
       await checks.flow('cancel on the UltraCart login page', () => inFreshContext(run, cancelSignIn));
       await checks.flow('connect an UltraCart store, call the API, refresh, disconnect', () => inFreshContext(run, connectStoreFlow));
@@ -123,6 +123,13 @@ async function signInVerifySignOut(run: Run, page: Page, context: BrowserContext
     await page.evaluate("getComputedStyle(document.getElementById('sign-in')).backgroundColor"),
     'rgb(11, 92, 171)',
   );
+  // In forced-colours (high-contrast) mode backgrounds are dropped: only a border still outlines a button.
+  await page.emulateMedia({ forcedColors: 'active' });
+  const border = String(
+    await page.evaluate("(s => s.borderTopStyle + ' ' + s.borderTopWidth)(getComputedStyle(document.getElementById('sign-in')))"),
+  );
+  await page.emulateMedia({ forcedColors: 'none' });
+  checks.expect('the sign-in button keeps a visible border in forced-colours mode', /^solid [1-9]/.test(border), border);
   await camera.shoot(page, 'sign-in');
 
   await checks.step('"Sign in with UltraCart" leads to the UltraCart emulator login page', async () => {

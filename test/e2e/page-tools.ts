@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describeError, type Checks } from './checks.js';
@@ -49,6 +51,18 @@ export function watchConsole(page: Page): string[] {
   return problems;
 }
 
+/** axe-core's browser bundle, evaluated into a page through DevTools (the app's CSP allows no script of its own). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** WCAG 2.1 A and AA, and axe's best practices (among them `region`: all content inside landmarks). */
+const AXE_RUN = `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
+  .then((result) => result.violations.map((v) => v.id + ' (' + v.nodes.length + ': ' + v.nodes[0].target.join(' ') + ')'))`;
+
+/** The axe rules `page` breaks, at the current viewport. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return (await page.evaluate(AXE_RUN)) as string[];
+}
+
 /** Takes the numbered screenshots of a run and checks each page fits a phone screen. */
 export class Camera {
   private taken = 0;
@@ -57,6 +71,8 @@ export class Camera {
     private readonly dir: string,
     private readonly root: string,
     private readonly checks: Checks,
+    /** Pages of this origin (the example app's, not the emulators') are also checked with axe. */
+    private readonly axeOrigin?: string,
   ) {}
 
   /**
@@ -72,6 +88,8 @@ export class Camera {
       await page.screenshot({ path: join(this.dir, file), fullPage: true });
       await page.setViewportSize(NARROW);
       const overflow = await overflowOf(page);
+      const audited = this.axeOrigin !== undefined && new URL(page.url()).origin === this.axeOrigin;
+      const narrowViolations = audited ? await axeViolations(page) : [];
       await page.screenshot({ path: join(this.dir, 'narrow', file), fullPage: true });
       if (wide) await page.setViewportSize(wide);
       console.log(`     saved ${relative(this.root, join(this.dir, file))} (and narrow/${file})`);
@@ -80,6 +98,15 @@ export class Camera {
         overflow.asShown <= 0,
         `${overflow.asShown} px too wide`,
       );
+      if (audited) {
+        const wideViolations = await axeViolations(page);
+        const both = [...new Set([...wideViolations, ...narrowViolations.map((v) => `${v} at ${NARROW.width} px`)])];
+        this.checks.expect(
+          `${name}: passes axe (WCAG 2.1 A and AA, best practices) wide and at ${NARROW.width} px`,
+          both.length === 0,
+          both.join('; '),
+        );
+      }
       this.checks.expect(
         `${name}: still fits at ${NARROW.width} px with ids and names that cannot break (${TOKEN_SELECTORS})`,
         overflow.withUnbreakableIds <= 0,
