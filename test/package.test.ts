@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,9 +48,9 @@ const childEnv = Object.fromEntries(
 );
 
 /** Runs a command and resolves with its exit code and output; never rejects, so results can be asserted. */
-function run(command: string, args: string[], cwd: string): Promise<Ran> {
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = childEnv): Promise<Ran> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, env: childEnv, timeout: SETUP_TIMEOUT_MS, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(command, args, { cwd, env, timeout: SETUP_TIMEOUT_MS, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
@@ -88,6 +89,56 @@ async function runQuickstart(cwd: string): Promise<Awaited<ReturnType<typeof sig
   }
 }
 
+const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+/** The Quickstart's shell commands, line by line, as the README shows them. */
+function quickstartCommands(): string[] {
+  const section = README.slice(README.indexOf('\n## Quickstart'));
+  const block = /^```sh\n([\s\S]*?)^```$/m.exec(section)![1]!;
+  return block.trim().split('\n');
+}
+
+/** The type-check command the README's Quickstart gives. */
+const TYPE_CHECK = 'npx tsc --init && npx tsc --noEmit';
+
+interface Newcomer {
+  /** Each command the README lists before the last one (which starts the app), with what it printed. */
+  setUp: Array<{ line: string } & Ran>;
+  typeCheck: Ran;
+  signedIn: (Awaited<ReturnType<typeof signInAndOut>> & { output: string }) | Error;
+}
+
+/**
+ * A new user: an empty folder beside the clone, the Quickstart's server.ts pasted in, each command
+ * of the README's Quickstart run as written (npm told only to prefer its cache), then the README's
+ * type-check, then its last command started and signed in through the emulator.
+ */
+async function newcomer(folder: string): Promise<Newcomer> {
+  await mkdir(folder);
+  await copyFile(join(ROOT, 'examples/quickstart/server.ts'), join(folder, 'server.ts'));
+  const env = { ...childEnv, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
+  const commands = quickstartCommands();
+  const setUp: Newcomer['setUp'] = [];
+  for (const line of commands.slice(0, -1)) {
+    const ran = await run('sh', ['-c', line], folder, env);
+    setUp.push({ line, ...ran });
+    if (ran.code !== 0) break;
+  }
+  const typeCheck = await run('sh', ['-c', TYPE_CHECK], folder, env);
+  let signedIn: Newcomer['signedIn'];
+  try {
+    const { app, browser } = await startQuickstart(commands.at(-1)!, {}, { cwd: folder, commandLine: true });
+    try {
+      signedIn = { ...(await signInAndOut(browser)), output: app.output() };
+    } finally {
+      await app.stop();
+    }
+  } catch (err) {
+    signedIn = err as Error;
+  }
+  return { setUp, typeCheck, signedIn };
+}
+
 /** Value names an index file re-exports (`type`-only names left out), read from its source text. */
 function valueExportsOf(source: string): string[] {
   if (/^export \*/m.test(source)) throw new Error('export * in an index file: list the names so this test can check them');
@@ -115,10 +166,15 @@ describe('the packed tarball, installed into a scratch project', function () {
   let publint: Ran;
   let attw: Ran;
   let quickstart: Awaited<ReturnType<typeof signInAndOut>> & { output: string };
+  let tscInit59: Ran;
+  let newcomerRan: Newcomer;
 
   before(async function () {
     this.timeout(SETUP_TIMEOUT_MS);
     work = await mkdtemp(join(tmpdir(), 'passport-ultracart-package-'));
+    // Laid out as the README's Install says: the clone (where `npm pack` writes the tarball) and the app beside it.
+    const clone = join(work, 'passport-ultracart');
+    await mkdir(clone);
 
     // `npm pack` builds dist/ first (the prepack script), as publishing does. Another build may be
     // cleaning dist/ while we pack: pack again if the tarball came out without its entry points.
@@ -128,12 +184,12 @@ describe('the packed tarball, installed into a scratch project', function () {
         testing: valueExportsOf(await readFile(join(ROOT, 'src', 'testing', 'index.ts'), 'utf8')),
       };
       // The prepack build prints to stdout too; npm's JSON report is the part from its opening `[`.
-      const stdout = (await mustRun('npm', ['pack', '--json', '--pack-destination', work], ROOT)).stdout;
+      const stdout = (await mustRun('npm', ['pack', '--json', '--pack-destination', clone], ROOT)).stdout;
       const packed = JSON.parse(stdout.slice(stdout.search(/^\[/m))) as Array<{
         filename: string;
         files: Array<{ path: string }>;
       }>;
-      tarball = join(work, packed[0]!.filename);
+      tarball = join(clone, packed[0]!.filename);
       packedFiles = packed[0]!.files.map((file) => file.path).sort();
       if (packedFiles.includes('dist/index.cjs') && packedFiles.includes('dist/testing/index.d.ts')) break;
     }
@@ -168,6 +224,13 @@ describe('the packed tarball, installed into a scratch project', function () {
     await copyFile(join(ROOT, 'examples/quickstart/server.cjs'), join(app, 'server.cjs'));
     await copyFile(join(ROOT, 'examples/quickstart/server.ts'), join(app, 'server.ts'));
     await Promise.all(copies.map(([from, to]) => copyFile(join(FIXTURES, from), to)));
+    // The same server.ts in a folder of its own, `"type": "module"` as the README's `npm pkg set` makes it,
+    // type-checked with the settings TypeScript 5.9's `tsc --init` writes.
+    const tscInit = join(app, 'tsc-init');
+    await mkdir(tscInit);
+    await writeFile(join(tscInit, 'package.json'), JSON.stringify({ name: 'scratch-tsc-init', private: true, type: 'module' }));
+    await copyFile(join(ROOT, 'examples/quickstart/server.ts'), join(tscInit, 'server.ts'));
+    const newcomerRun = newcomer(join(work, 'my-app'));
     await Promise.all([
       npmInstall(app, [
         tarball,
@@ -198,6 +261,10 @@ describe('the packed tarball, installed into a scratch project', function () {
       run(bin(ROOT, 'attw'), [tarball, '--format', 'ascii'], ROOT),
       runQuickstart(app),
     ]);
+    tscInit59 = await run(bin(app, 'tsc'), ['--init'], tscInit).then(async (init) =>
+      init.code === 0 ? run(bin(app, 'tsc'), ['--noEmit', '-p', '.'], tscInit) : init,
+    );
+    newcomerRan = await newcomerRun;
   });
 
   after(async () => {
@@ -293,7 +360,40 @@ describe('the packed tarball, installed into a scratch project', function () {
     });
   });
 
+  describe('a new user following the README in an empty folder beside the clone', () => {
+    it('finds the tarball the Quickstart installs where the Install commands write it', () => {
+      const { name, version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+      expect(tarball.endsWith(`/passport-ultracart/${name}-${version}.tgz`), tarball).to.equal(true);
+      expect(README).to.include('npm ci && npm pack');
+      expect(quickstartCommands().join('\n')).to.include(`npm install ../passport-ultracart/${name}-${version}.tgz `);
+    });
+
+    it("runs each of the Quickstart's commands as written without an error", () => {
+      expect(newcomerRan.setUp.map(({ line }) => line)).to.deep.equal(quickstartCommands().slice(0, -1));
+      for (const { line, code, stdout, stderr } of newcomerRan.setUp) expect(code, `${line}\n${stdout}\n${stderr}`).to.equal(0);
+    });
+
+    it(`type-checks server.ts with \`${TYPE_CHECK}\`, as the README says`, () => {
+      expect(README).to.include(`\`${TYPE_CHECK}\``);
+      const { code, stdout, stderr } = newcomerRan.typeCheck;
+      expect(code, stdout + stderr).to.equal(0);
+    });
+
+    it("starts with the Quickstart's last command and signs a user in on the emulator and out again", () => {
+      const { signedIn } = newcomerRan;
+      if (signedIn instanceof Error) throw signedIn;
+      expect(signedIn.output).to.contain('No ULTRACART_SIMPLE_KEY: signing in against the UltraCart emulator');
+      expect(signedIn.signedIn).to.contain('Signed in as Ada Lovelace.');
+      expect(signedIn.signedOut).to.contain('Sign in with UltraCart');
+    });
+  });
+
   describe('used from TypeScript', () => {
+    it("type-checks the TypeScript Quickstart under TypeScript 5.9's `tsc --init` settings (exactOptionalPropertyTypes, verbatimModuleSyntax)", () => {
+      const { code, stdout, stderr } = tscInit59;
+      expect(code, stdout + stderr).to.equal(0);
+    });
+
     it('type-checks a consumer of the public API, ESM and CommonJS, and the TypeScript Quickstart, under module NodeNext', () => {
       const { code, stdout, stderr } = typecheck.nodenext;
       expect(code, stdout + stderr).to.equal(0);

@@ -5,6 +5,7 @@ import { FailureMessages } from 'passport-ultracart';
 import { startUltraCartEmulator, type UltraCartEmulator } from 'passport-ultracart/testing';
 import { Browser, pathOf } from './support/browser.js';
 import { ROOT, spawnApp, type ExampleAppProcess } from './support/example-app-process.js';
+import { DEVELOPER_WORDS, visibleText } from './support/user-words.js';
 import { freePort, signInAndOut, startQuickstart } from './support/quickstart.js';
 
 /*
@@ -42,7 +43,7 @@ describe('the Quickstart, run as it is', function () {
         expect(home).to.contain('<a href="/auth/ultracart">Sign in with UltraCart</a>');
         expect(signedIn).to.contain('Signed in as Ada Lovelace.');
         expect(signedOut).to.contain('Sign in with UltraCart');
-        // Not Secure: a browser drops a Secure cookie over http://localhost.
+        // Not Secure: over plain http express-session would not send a Secure cookie at all.
         expect(cookie)
           .to.match(/; HttpOnly/i)
           .and.match(/; SameSite=Lax/i)
@@ -94,19 +95,65 @@ describe('the Quickstart, run as it is', function () {
             FailureMessages.noPendingSignIn.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
           );
         }
-        expect(await (await browser.get('/signin-failed?reason=__proto__')).text()).to.contain('The sign-in did not complete.');
+        for (const odd of ['__proto__', 'toString', 'denied&reason=denied']) {
+          expect(await (await browser.get(`/signin-failed?reason=${odd}`)).text(), odd).to.contain('The sign-in did not complete.');
+        }
+      });
+
+      it('shows the user words for the person for every reason, never set-up detail meant for the developer', async () => {
+        emulator = await startUltraCartEmulator();
+        const browser = await start(script, { ULTRACART_SIMPLE_KEY: emulator.appKey, ULTRACART_BASE_URL: emulator.url });
+        for (const reason of Object.keys(FailureMessages)) {
+          const page = await browser.get(`/signin-failed?reason=${reason}`);
+          expect(page.status, reason).to.equal(401);
+          const text = await page.text();
+          expect(visibleText(text), reason).to.not.match(DEVELOPER_WORDS);
+        }
+      });
+
+      it("after a sign-out, answers a reload of the used callback with a page in the user's words", async () => {
+        emulator = await startUltraCartEmulator();
+        const browser = await start(script, { ULTRACART_SIMPLE_KEY: emulator.appKey, ULTRACART_BASE_URL: emulator.url });
+        const begin = await browser.get('/auth/ultracart');
+        const callback = pathOf(await emulator.approve(begin.headers.get('location')!));
+        expect((await browser.get(callback)).headers.get('location')).to.equal('/');
+        // Signed in: the reload goes home (the strategy's signedInRedirect), the user still signed in.
+        expect((await browser.get(callback)).headers.get('location')).to.equal('/');
+        expect(await (await browser.get('/')).text()).to.contain('Signed in as Ada Lovelace.');
+        await browser.post('/logout', {});
+        const reload = await browser.get(callback);
+        const failed = await browser.get(reload.headers.get('location')!);
+        expect(failed.status).to.equal(401);
+        const text = await failed.text();
+        expect(visibleText(text)).to.not.match(DEVELOPER_WORDS);
+        expect(text).to.not.contain('The sign-in did not complete.');
+        expect(emulator.count('token')).to.equal(1);
       });
     });
   }
 
-  describe('in production', () => {
-    it('refuses to start without SESSION_SECRET, saying what to set', async () => {
-      const port = await freePort();
-      app = spawnApp(SCRIPTS[1]!, { PORT: String(port), NODE_ENV: 'production' });
-      expect(await app.exited).to.equal(1);
-      expect(app.stderr()).to.contain('Set SESSION_SECRET to a random string of 32 bytes or more');
+  for (const script of SCRIPTS) {
+    describe(`${script} refusing to start`, () => {
+      async function refusal(env: Record<string, string>): Promise<string> {
+        app = spawnApp(script, { PORT: String(await freePort()), ...env });
+        expect(await app.exited).to.equal(1);
+        return app.stderr();
+      }
+
+      it('in production without SESSION_SECRET, saying what to set', async () => {
+        expect(await refusal({ NODE_ENV: 'production' })).to.contain('Set SESSION_SECRET to a random string of 32 bytes or more');
+      });
+
+      it('with a SESSION_SECRET shorter than 32 bytes', async () => {
+        expect(await refusal({ SESSION_SECRET: 'x'.repeat(31) })).to.contain('Set SESSION_SECRET to a random string of 32 bytes or more');
+      });
+
+      it('in production with a key but no ULTRACART_CALLBACK_URL, rather than sending UltraCart a localhost address', async () => {
+        const stderr = await refusal({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), ULTRACART_SIMPLE_KEY: 'a-real-key' });
+        expect(stderr).to.contain('Set ULTRACART_CALLBACK_URL to https://<your host>/auth/ultracart/callback');
+      });
     });
-  });
+  }
 });
 
 describe('the README', () => {

@@ -6,7 +6,7 @@ import type { PassportInstance } from '../passport.js';
 import { plainHttpCause } from '../proxy-check.js';
 import { sessionDeadline, startSessionDeadline } from '../session-lifetime.js';
 import { currentUser } from '../user.js';
-import { failurePage, reasonFrom } from '../views/failure.js';
+import { failurePage, failureStatus, reasonFrom } from '../views/failure.js';
 
 export const SIGN_IN_PATH = '/auth/ultracart';
 export const CALLBACK_PATH = '/auth/ultracart/callback';
@@ -64,13 +64,11 @@ export function authRoutes(
     // know explains a sign-in it found nothing pending for, and is cleared for the next attempt.
     const sessionNotFound = res.locals.unknownSession !== undefined;
     if (sessionNotFound) res.locals.forgetSessionCookie?.();
+    const reason = reasonFrom(req.query.reason);
     sendPage(
       res,
-      200,
-      failurePage(reasonFrom(req.query.reason), ctx.notice, {
-        openedOverHttp: plainHttpCause(req) === 'forwarded-http',
-        sessionNotFound,
-      }),
+      failureStatus(reason),
+      failurePage(reason, ctx.notice, { openedOverHttp: plainHttpCause(req) === 'forwarded-http', sessionNotFound }),
     );
   });
 

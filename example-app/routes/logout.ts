@@ -23,7 +23,8 @@ export function logoutRoutes(ctx: AppContext, strategy: UltraCartStrategy): Rout
         res.clearCookie(sessionCookieName(ctx.settings), sessionCookieOptions(ctx.settings));
         // The CSRF token was bound to the session that just ended; its cookie goes with it.
         res.clearCookie(csrfCookieName(ctx.settings), csrfCookieOptions(ctx.settings));
-        res.redirect(303, '/');
+        // The sign-in page then confirms the sign-out.
+        res.redirect(303, '/?signedOut=1');
       });
     });
   });

@@ -1,8 +1,7 @@
 import { Router, type RequestHandler } from 'express';
-import { UltrapassIdFailureMessages, type UltrapassIdFailureReason } from 'passport-ultracart';
 import { sendPage, type AppContext } from '../context.js';
 import type { OidcVerification, PassportInstance } from '../passport.js';
-import { problemPage } from '../views/problem.js';
+import { alreadyVerifiedPage, oidcFailurePage, oidcReasonFrom } from '../views/oidc-failure.js';
 import { requireUser } from './guards.js';
 
 export const OIDC_VERIFY_PATH = '/verify/oidc';
@@ -14,13 +13,6 @@ declare module 'express-session' {
     /** The identity UltrapassId's OpenID Connect sign-in verified for the signed-in user. */
     oidcVerification?: OidcVerification;
   }
-}
-
-/** The strategy's own sentence for a `?reason=` it put in the failure redirect; nothing else is shown. */
-function messageFor(reason: unknown): string | undefined {
-  return typeof reason === 'string' && Object.hasOwn(UltrapassIdFailureMessages, reason)
-    ? UltrapassIdFailureMessages[reason as UltrapassIdFailureReason]
-    : undefined;
 }
 
 /**
@@ -45,20 +37,15 @@ export function oidcVerifyRoutes(ctx: AppContext, passport: PassportInstance, ve
     },
   );
   router.get(OIDC_FAILURE_PATH, (req, res) => {
-    const explanation = messageFor(req.query.reason) ?? 'The identity verification did not complete. Start it again from your profile.';
+    const reason = oidcReasonFrom(req.query.reason);
+    const verified = req.session.oidcVerification;
+    // A reload of the callback that just succeeded finds its state used: the verification stands.
+    if (verified && (reason === 'alreadyUsed' || reason === 'noPendingSignIn')) {
+      return sendPage(res, 200, alreadyVerifiedPage(verified.verifiedAt, ctx.notice));
+    }
     ctx.report('ultrapassid verification refused');
-    // 200, as the UltraCart failure page: the page itself is what the browser asked for.
-    sendPage(
-      res,
-      200,
-      problemPage({
-        kind: 'oidc-verification-failed',
-        title: 'UltrapassId verification did not complete',
-        explanation,
-        next: { href: '/profile', label: 'Back to your profile', id: 'back-to-profile' },
-        notice: ctx.notice,
-      }),
-    );
+    const { status, body } = oidcFailurePage(reason, ctx.notice);
+    sendPage(res, status, body);
   });
   return router;
 }

@@ -14,7 +14,16 @@ export function pageRoutes(ctx: AppContext): Router {
   router.get('/', (req, res) => {
     const returnTo = safeReturnTo(req.query.returnTo);
     if (currentUser(req)) return res.redirect(302, returnTo ?? '/profile');
-    sendPage(res, 200, signInPage({ returnTo, sessionNotFound: req.query.session === 'not-found', notice: ctx.notice }));
+    sendPage(
+      res,
+      200,
+      signInPage({
+        returnTo,
+        sessionNotFound: req.query.session === 'not-found',
+        signedOut: req.query.signedOut === '1',
+        notice: ctx.notice,
+      }),
+    );
   });
 
   router.get('/profile', requireUser, (req, res) => {

@@ -33,7 +33,7 @@ const EXPLANATIONS: Record<FailureReason, Explanation> = {
   sameSiteStrict: {
     title: 'This site’s cookie settings block sign-in',
     explanation:
-      'The site keeps your sign-in in a cookie that browsers do not send when you come back from UltraCart (SameSite=Strict). This is a set-up problem of the site, not of your account: please tell its owner.',
+      'This site is set up so that your browser does not bring your sign-in back from UltraCart. This is a problem of the site, not of your account: please tell its owner.',
   },
   hostMismatch: {
     title: 'The sign-in began at another address of this site',
@@ -90,6 +90,22 @@ const EXPLANATIONS: Record<FailureReason, Explanation> = {
  */
 export function reasonFrom(value: unknown): FailureReason | undefined {
   return typeof value === 'string' && Object.hasOwn(EXPLANATIONS, value) ? (value as FailureReason) : undefined;
+}
+
+/** 401 for a sign-in refused or cancelled, 400 for a garbled answer, 403 for one that was not this browser's (as the strategy's own statuses). */
+const STATUS: Partial<Record<FailureReason, 400 | 401>> = {
+  denied: 401,
+  upstreamRefused: 401,
+  codeRejected: 401,
+  sessionEnded: 401,
+  stateMalformed: 400,
+  missingCode: 400,
+  malformedCode: 400,
+};
+
+/** The status the failure page for `reason` answers with; 401 when the reason is unknown. */
+export function failureStatus(reason: FailureReason | undefined): number {
+  return reason ? (STATUS[reason] ?? 403) : 401;
 }
 
 /** For `secureCookieOnHttp` when the proxy says the browser itself is on plain http: then it is the user's to fix. */

@@ -39,7 +39,7 @@ export function page({ title, body, signedInAs, csrfToken, notice }: PageInput):
           <a class="brand" href="/" id="home">passport-ultracart <span>example</span></a>
           ${account}
         </header>
-        ${notice !== undefined ? html`<p class="notice" id="notice">${notice}</p>` : ''}
+        ${notice !== undefined ? html`<aside class="notice" id="notice" aria-label="About this demo">${notice}</aside>` : ''}
         <main>${body}</main>
       </body>
     </html> `.value;

@@ -64,7 +64,7 @@ export function profilePage({ user, sessionEndsAt, csrfToken, verification, oidc
         <dd id="profile-login">${user.login ?? '(none)'}</dd>
         <dt>Email</dt>
         <dd id="profile-email">${user.email ?? '(none)'}</dd>
-        <dt>UltraCart user id</dt>
+        <dt>UltraCart account number</dt>
         <dd id="profile-id">${user.id}</dd>
         <dt>Session ends</dt>
         <dd id="key-expires">${sessionEnds(user, sessionEndsAt)}</dd>
@@ -74,39 +74,35 @@ export function profilePage({ user, sessionEndsAt, csrfToken, verification, oidc
       ${permissions}
       <h2>Identity verification</h2>
       <p class="hint">
-        UltrapassId verifies who is at the keyboard. Its current sign-in is OpenID Connect; the older UAuth REST workflow is kept for
-        accounts that still use it.
+        UltrapassId can confirm that you are who you say you are. Either way below ends with UltrapassId sending you back here.
       </p>
       ${
         oidcVerification
           ? html`<p id="oidc-verification-status">
-              Verified with UltrapassId (OpenID Connect) on
+              Verified with UltrapassId on
               <time id="oidc-verified-at" datetime="${oidcVerification.verifiedAt}"
                 >${new Date(oidcVerification.verifiedAt).toUTCString()}</time
-              >
-              as subject <code id="oidc-subject">${oidcVerification.subject}</code>, UltrapassId's identifier of you for this organization.
+              >. UltrapassId knows you here as <code id="oidc-subject">${oidcVerification.subject}</code>.
             </p>`
-          : html`<p id="oidc-verification-status">Not verified with UltrapassId's OpenID Connect sign-in yet.</p>`
+          : html`<p id="oidc-verification-status">Not verified with UltrapassId yet.</p>`
       }
       <form method="post" action="/verify/oidc" class="actions">
         <input type="hidden" name="_csrf" value="${csrfToken}" />
         <button type="submit" id="verify-oidc">Verify identity with UltrapassId</button>
       </form>
-      <h3>UAuth workflow (REST API)</h3>
+      <h3>Or: UltrapassId's guided check</h3>
       ${
         verification
           ? html`<p id="verification-status">
-              Verified with UltrapassId's UAuth workflow on
+              Checked with UltrapassId's guided check on
               <time datetime="${verification.verifiedAt}">${new Date(verification.verifiedAt).toUTCString()}</time>.
               <a href="/verify/result" id="verification-details">Details</a>
             </p>`
-          : html`<p id="verification-status">
-              Not verified with a UAuth workflow yet. UltrapassId will guide you through the workflow, then send you back here.
-            </p>`
+          : html`<p id="verification-status">No guided check yet. UltrapassId will guide you through it, then send you back here.</p>`
       }
       <form method="post" action="/verify" class="actions">
         <input type="hidden" name="_csrf" value="${csrfToken}" />
-        <button type="submit" id="verify" class="secondary">Run the UAuth workflow (REST API)</button>
+        <button type="submit" id="verify" class="secondary">Start the guided check</button>
       </form>`,
   });
 }

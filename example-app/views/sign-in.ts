@@ -5,12 +5,18 @@ import { page } from './layout.js';
  * The landing page: one button that starts the UltraCart sign-in. `sessionNotFound`: the browser
  * was sent here because its session cookie named a session this site does not know.
  */
-export function signInPage(input: { returnTo: string | undefined; sessionNotFound?: boolean; notice?: string }): string {
+export function signInPage(input: {
+  returnTo: string | undefined;
+  sessionNotFound?: boolean;
+  signedOut?: boolean;
+  notice?: string;
+}): string {
   const href = input.returnTo === undefined ? '/auth/ultracart' : `/auth/ultracart?returnTo=${encodeURIComponent(input.returnTo)}`;
   return page({
     title: 'Sign in',
     notice: input.notice,
-    body: html`<h1>Sign in</h1>
+    body: html`${input.signedOut ? html`<p class="confirmation" id="signed-out" role="status">You are signed out.</p>` : ''}
+      <h1>Sign in</h1>
       ${
         input.sessionNotFound
           ? html`<p class="problem" id="session-not-found">

@@ -11,11 +11,11 @@ export function verifyResultPage(input: { verification: Verification; signedInAs
     csrfToken: input.csrfToken,
     notice: input.notice,
     body: html`<h1>Identity verification finished</h1>
-      <p class="lead">UltrapassId reports this workflow for your session.</p>
+      <p class="lead">UltrapassId finished the guided check for you.</p>
       <dl id="verification">
-        <dt>Workflow</dt>
+        <dt>Check reference</dt>
         <dd id="workflow-key">${verification.workflowKey}</dd>
-        <dt>Policy</dt>
+        <dt>Rules reference</dt>
         <dd id="policy-id">${verification.policyId ?? '(none)'}</dd>
         <dt>Finished</dt>
         <dd><time datetime="${verification.verifiedAt}">${new Date(verification.verifiedAt).toUTCString()}</time></dd>

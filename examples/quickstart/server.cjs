@@ -3,7 +3,7 @@ const { randomBytes } = require('node:crypto');
 const express = require('express');
 const session = require('express-session');
 const passport = require('passport');
-const { FailureMessages, UltraCartStrategy } = require('passport-ultracart');
+const { readFailureReason, UltraCartFailureMessages, UltraCartStrategy } = require('passport-ultracart');
 const { startUltraCartEmulator } = require('passport-ultracart/testing');
 
 // req.user is { id, name, simpleKey }: the key acts as this UltraCart user.
@@ -12,7 +12,10 @@ const port = Number(process.env.PORT ?? 3000);
 
 // Set SESSION_SECRET (e.g. `openssl rand -hex 32`). Outside production a random one is made if unset.
 const sessionSecret = process.env.SESSION_SECRET ?? (production ? '' : randomBytes(32).toString('hex'));
-if (!sessionSecret) throw new Error('Set SESSION_SECRET to a random string of 32 bytes or more');
+if (Buffer.byteLength(sessionSecret) < 32) throw new Error('Set SESSION_SECRET to a random string of 32 bytes or more');
+// Absolute, sent to UltraCart as-is: the address your users open (https in production).
+const callbackURL = process.env.ULTRACART_CALLBACK_URL ?? (production ? '' : `http://localhost:${port}/auth/ultracart/callback`);
+if (!callbackURL) throw new Error('Set ULTRACART_CALLBACK_URL to https://<your host>/auth/ultracart/callback');
 
 // Your app's key needs the "Single Sign-on write" permission. Without one (outside production),
 // UltraCart's emulator from passport-ultracart/testing stands in for UltraCart.
@@ -25,14 +28,11 @@ async function ultracart() {
 }
 
 async function main() {
-  const strategy = new UltraCartStrategy(
-    {
-      ...(await ultracart()),
-      // Absolute, sent to UltraCart as-is: the address your users open (https in production).
-      callbackURL: process.env.ULTRACART_CALLBACK_URL ?? `http://localhost:${port}/auth/ultracart/callback`,
-    },
-    async (simpleKey, token, profile) => ({ id: profile.id, name: profile.displayName, simpleKey }),
-  );
+  const strategy = new UltraCartStrategy({ ...(await ultracart()), callbackURL }, async (simpleKey, token, profile) => ({
+    id: profile.id,
+    name: profile.displayName,
+    simpleKey,
+  }));
   passport.use(strategy);
   passport.serializeUser((user, done) => done(null, user));
   passport.deserializeUser((user, done) => done(null, user));
@@ -70,9 +70,10 @@ async function main() {
     },
   );
   app.get('/signin-failed', (req, res) => {
-    // The strategy puts the reason in the redirect: it survives a reload and needs no session.
-    const reason = String(req.query.reason);
-    const why = Object.hasOwn(FailureMessages, reason) ? FailureMessages[reason] : 'The sign-in did not complete.';
+    // The strategy puts the reason in the redirect's query: it survives a reload and needs no session.
+    // Worded for the person; the set-up detail behind a reason goes to your server log.
+    const reason = readFailureReason(req, UltraCartFailureMessages);
+    const why = reason ? UltraCartFailureMessages[reason] : 'The sign-in did not complete.';
     res.status(401).send(`<p>${escapeHtml(why)}</p><p><a href="/auth/ultracart">Try again</a></p>`);
   });
   app.post('/logout', async (req, res, next) => {

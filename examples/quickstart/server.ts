@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import express from 'express';
 import session from 'express-session';
 import passport from 'passport';
-import { FailureMessages, UltraCartStrategy, type FailureReason, type UltraCartAuthInfo } from 'passport-ultracart';
+import { readFailureReason, UltraCartFailureMessages, UltraCartStrategy, type UltraCartAuthInfo } from 'passport-ultracart';
 import { startUltraCartEmulator } from 'passport-ultracart/testing';
 
 type SignedInUser = { id: string; name: string; simpleKey: string }; // the key acts as this UltraCart user
@@ -12,11 +12,14 @@ const port = Number(process.env.PORT ?? 3000);
 
 // Set SESSION_SECRET (e.g. `openssl rand -hex 32`). Outside production a random one is made if unset.
 const sessionSecret = process.env.SESSION_SECRET ?? (production ? '' : randomBytes(32).toString('hex'));
-if (!sessionSecret) throw new Error('Set SESSION_SECRET to a random string of 32 bytes or more');
+if (Buffer.byteLength(sessionSecret) < 32) throw new Error('Set SESSION_SECRET to a random string of 32 bytes or more');
+// Absolute, sent to UltraCart as-is: the address your users open (https in production).
+const callbackURL = process.env.ULTRACART_CALLBACK_URL ?? (production ? '' : `http://localhost:${port}/auth/ultracart/callback`);
+if (!callbackURL) throw new Error('Set ULTRACART_CALLBACK_URL to https://<your host>/auth/ultracart/callback');
 
 // Your app's key needs the "Single Sign-on write" permission. Without one (outside production),
 // UltraCart's emulator from passport-ultracart/testing stands in for UltraCart.
-async function ultracart(): Promise<{ simpleKey: string; baseURL?: string }> {
+async function ultracart(): Promise<{ simpleKey: string; baseURL?: string | undefined }> {
   if (process.env.ULTRACART_SIMPLE_KEY) return { simpleKey: process.env.ULTRACART_SIMPLE_KEY, baseURL: process.env.ULTRACART_BASE_URL };
   if (production) throw new Error('Set ULTRACART_SIMPLE_KEY');
   const emulator = await startUltraCartEmulator();
@@ -26,11 +29,7 @@ async function ultracart(): Promise<{ simpleKey: string; baseURL?: string }> {
 
 async function main(): Promise<void> {
   const strategy = new UltraCartStrategy(
-    {
-      ...(await ultracart()),
-      // Absolute, sent to UltraCart as-is: the address your users open (https in production).
-      callbackURL: process.env.ULTRACART_CALLBACK_URL ?? `http://localhost:${port}/auth/ultracart/callback`,
-    },
+    { ...(await ultracart()), callbackURL },
     async (simpleKey, token, profile): Promise<SignedInUser> => ({ id: profile.id, name: profile.displayName, simpleKey }),
   );
   passport.use(strategy);
@@ -70,9 +69,10 @@ async function main(): Promise<void> {
     },
   );
   app.get('/signin-failed', (req, res) => {
-    // The strategy puts the reason in the redirect: it survives a reload and needs no session.
-    const reason = String(req.query.reason);
-    const why = Object.hasOwn(FailureMessages, reason) ? FailureMessages[reason as FailureReason] : 'The sign-in did not complete.';
+    // The strategy puts the reason in the redirect's query: it survives a reload and needs no session.
+    // Worded for the person; the set-up detail behind a reason goes to your server log.
+    const reason = readFailureReason(req, UltraCartFailureMessages);
+    const why = reason ? UltraCartFailureMessages[reason] : 'The sign-in did not complete.';
     res.status(401).send(`<p>${escapeHtml(why)}</p><p><a href="/auth/ultracart">Try again</a></p>`);
   });
   app.post('/logout', async (req, res, next) => {

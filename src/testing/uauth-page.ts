@@ -33,13 +33,13 @@ export function uauthPage(input: UAuthPageInput): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>UltrapassId verification (emulator)</title>
 <style>
-  body { font-family: system-ui, sans-serif; background: #f4f2f8; color: #221d33; margin: 0; }
+  body { font-family: system-ui, sans-serif; background: #f4f2f8; color: #221d33; margin: 0; overflow-wrap: anywhere; }
   main { width: min(28rem, 100% - 2rem); box-sizing: border-box; margin: 4rem auto; background: #fff; padding: 2rem; border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.08); }
   h1 { font-size: 1.35rem; margin-top: 0; }
   .note { color: #5e5873; font-size: .9rem; }
   dt { font-weight: 600; margin-top: .5rem; }
   dd { margin: 0; word-break: break-all; }
-  button { font: inherit; margin-top: 1.25rem; padding: .6rem 1.1rem; border-radius: 6px; border: 0; background: #5a2ca0; color: #fff; cursor: pointer; }
+  button { font: inherit; margin-top: 1.25rem; padding: .6rem 1.1rem; border-radius: 6px; border: 2px solid transparent; background: #5a2ca0; color: #fff; cursor: pointer; }
 </style></head>
 <body><main>${body}</main></body></html>`;
 }

@@ -33,14 +33,14 @@ export function loginPage({ expired, requestId, users }: LoginPageInput): string
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>UltraCart sign-in (emulator)</title>
 <style>
-  body { font-family: system-ui, sans-serif; background: #f3f5f8; color: #1d2733; margin: 0; }
+  body { font-family: system-ui, sans-serif; background: #f3f5f8; color: #1d2733; margin: 0; overflow-wrap: anywhere; }
   main { width: min(26rem, 100% - 2rem); box-sizing: border-box; margin: 4rem auto; background: #fff; padding: 2rem; border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.08); }
   h1 { font-size: 1.35rem; margin-top: 0; }
   .note { color: #5b6776; font-size: .9rem; line-height: 1.45; }
   fieldset { margin: 0; border: 1px solid #d8dee6; border-radius: 8px; padding: .75rem 1rem; }
   label { display: block; padding: .35rem 0; }
   .actions { display: flex; gap: .75rem; margin-top: 1.25rem; }
-  button { font: inherit; padding: .6rem 1.1rem; border-radius: 6px; border: 0; background: #0b5cab; color: #fff; cursor: pointer; }
+  button { font: inherit; padding: .6rem 1.1rem; border-radius: 6px; border: 2px solid transparent; background: #0b5cab; color: #fff; cursor: pointer; }
   button.secondary { background: #e6ebf1; color: #1d2733; }
 </style></head>
 <body><main>${body}</main></body></html>`;

@@ -5,11 +5,11 @@ import { UltraCartApiError, type UltraCartErrorCode } from './errors.js';
 /** How hard a failed revocation is retried in the background. */
 export interface RevokeRetryOptions {
   /** Attempts in all, the first one included. Default 5. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** No attempt starts later than this after the first one. Default 60 000 ms. */
-  withinMs?: number;
+  withinMs?: number | undefined;
   /** Wait before the first retry; each later wait doubles (with a little jitter). Default 1 000 ms. */
-  firstDelayMs?: number;
+  firstDelayMs?: number | undefined;
 }
 
 /**

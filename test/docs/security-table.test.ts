@@ -77,6 +77,11 @@ describe('docs/security.md, the threat-model coverage table', () => {
     expect(numbers.filter((n) => n < 50)).to.deep.equal(Array.from({ length: 49 }, (_, i) => i + 1));
   });
 
+  it('says in its opening sentence how many cases the table covers', () => {
+    const opening = /maps (\d+) numbered cases/.exec(readFileSync(join(root, 'docs/security.md'), 'utf8'));
+    expect(Number(opening?.[1])).to.equal(rows.length);
+  });
+
   it('names test titles without case numbers', () => {
     expect(rows.filter((row) => /\bcases? \d+/i.test(row.title)).map((row) => row.case)).to.deep.equal([]);
   });

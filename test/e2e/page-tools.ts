@@ -1,10 +1,38 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describeError, type Checks } from './checks.js';
 
 /** A phone-sized viewport: every page is also checked (and photographed) at this width. */
-const NARROW = { width: 390, height: 844 };
+const NARROW = { width: 375, height: 812 };
+
+/** Where pages show ids, names and values that may come as one long token (a subject hash, a UUID, an email). */
+const TOKEN_SELECTORS = 'code, dd, td, h1, #signed-in-as strong';
+/** One token with no break opportunity at all, longer than a phone screen is wide. */
+const UNBREAKABLE = 'Q'.repeat(120);
+
+/**
+ * How far the page scrolls sideways now, and once every place that shows an id holds an
+ * unbreakable token instead (a subject hash without a `-`, say); the page is put back after.
+ */
+async function overflowOf(page: Page): Promise<{ asShown: number; withUnbreakableIds: number }> {
+  const measure = 'document.documentElement.scrollWidth - document.documentElement.clientWidth';
+  const asShown = Number(await page.evaluate(measure));
+  // A string, not a function: this project's TypeScript has no DOM types.
+  const withUnbreakableIds = Number(
+    await page.evaluate(`(() => {
+      const elements = [...document.querySelectorAll(${JSON.stringify(TOKEN_SELECTORS)})];
+      const saved = elements.map((element) => element.innerHTML);
+      for (const element of elements) element.textContent = ${JSON.stringify(UNBREAKABLE)};
+      const overflow = ${measure};
+      elements.forEach((element, i) => (element.innerHTML = saved[i]));
+      return overflow;
+    })()`),
+  );
+  return { asShown, withUnbreakableIds };
+}
 
 /**
  * Collects what the browser console reports as errors, with the page it came from. Chromium logs
@@ -13,12 +41,26 @@ const NARROW = { width: 390, height: 844 };
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (message) => {
+    // A failure page answers 401 or 403 on purpose, and Chromium logs any 4xx page as a failed load.
+    if (/^Failed to load resource: the server responded with a status of 40[13]\b/.test(message.text())) return;
     if (message.type() === 'error' || /content security policy/i.test(message.text())) {
       problems.push(`console ${message.type()} on ${page.url()}: ${message.text()}`);
     }
   });
   page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
   return problems;
+}
+
+/** axe-core's browser bundle, evaluated into a page through DevTools (the app's CSP allows no script of its own). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** WCAG 2.1 A and AA, and axe's best practices (among them `region`: all content inside landmarks). */
+const AXE_RUN = `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
+  .then((result) => result.violations.map((v) => v.id + ' (' + v.nodes.length + ': ' + v.nodes[0].target.join(' ') + ')'))`;
+
+/** The axe rules `page` breaks, at the current viewport. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return (await page.evaluate(AXE_RUN)) as string[];
 }
 
 /** Takes the numbered screenshots of a run and checks each page fits a phone screen. */
@@ -29,6 +71,8 @@ export class Camera {
     private readonly dir: string,
     private readonly root: string,
     private readonly checks: Checks,
+    /** Pages of this origin (the example app's, not the emulators') are also checked with axe. */
+    private readonly axeOrigin?: string,
   ) {}
 
   /**
@@ -43,14 +87,30 @@ export class Camera {
       await mkdir(join(this.dir, 'narrow'), { recursive: true });
       await page.screenshot({ path: join(this.dir, file), fullPage: true });
       await page.setViewportSize(NARROW);
-      const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth'));
+      const overflow = await overflowOf(page);
+      const audited = this.axeOrigin !== undefined && new URL(page.url()).origin === this.axeOrigin;
+      const narrowViolations = audited ? await axeViolations(page) : [];
       await page.screenshot({ path: join(this.dir, 'narrow', file), fullPage: true });
       if (wide) await page.setViewportSize(wide);
       console.log(`     saved ${relative(this.root, join(this.dir, file))} (and narrow/${file})`);
       this.checks.expect(
         `${name}: fits a ${NARROW.width} px wide screen without sideways scrolling`,
-        overflow <= 0,
-        `${overflow} px too wide`,
+        overflow.asShown <= 0,
+        `${overflow.asShown} px too wide`,
+      );
+      if (audited) {
+        const wideViolations = await axeViolations(page);
+        const both = [...new Set([...wideViolations, ...narrowViolations.map((v) => `${v} at ${NARROW.width} px`)])];
+        this.checks.expect(
+          `${name}: passes axe (WCAG 2.1 A and AA, best practices) wide and at ${NARROW.width} px`,
+          both.length === 0,
+          both.join('; '),
+        );
+      }
+      this.checks.expect(
+        `${name}: still fits at ${NARROW.width} px with ids and names that cannot break (${TOKEN_SELECTORS})`,
+        overflow.withUnbreakableIds <= 0,
+        `${overflow.withUnbreakableIds} px too wide`,
       );
     } catch (err) {
       this.checks.expect(`${name}: screenshot ${file} saved`, false, describeError(err));

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { FailureMessages } from 'passport-ultracart';
+import { DEVELOPER_WORDS, visibleText } from '../support/user-words.js';
 import { beginSignIn, pathOf, startExample, whoIsSignedIn, type Example } from './support.js';
 
 /** The `data-problem` of a rendered problem page. */
@@ -24,7 +26,7 @@ describe('example app: a sign-in that fails', () => {
     it('explains that sign-in was cancelled', async () => {
       const browser = ex.browser();
       const res = await browser.get(pathOf(await ex.ultracart.deny(await beginSignIn(browser))));
-      const page = await browser.get(res.headers.location as string).expect(200);
+      const page = await browser.get(res.headers.location as string).expect(401);
       expect(problemOf(page.text)).to.equal('denied');
       expect(page.text).to.include('Sign-in was cancelled');
       expect(page.text).to.include('id="sign-in-again"');
@@ -35,8 +37,8 @@ describe('example app: a sign-in that fails', () => {
     it('keeps showing the same reason when the failure page is reloaded', async () => {
       const browser = ex.browser();
       const res = await browser.get(pathOf(await ex.ultracart.deny(await beginSignIn(browser))));
-      await browser.get(res.headers.location as string).expect(200);
-      const again = await browser.get(res.headers.location as string).expect(200);
+      await browser.get(res.headers.location as string).expect(401);
+      const again = await browser.get(res.headers.location as string).expect(401);
       expect(problemOf(again.text)).to.equal('denied');
     });
 
@@ -46,7 +48,7 @@ describe('example app: a sign-in that fails', () => {
       await browser.get(callback).expect(302);
       const reload = await browser.get(callback).expect(302);
       expect(reload.headers.location).to.equal('/auth/failed?reason=alreadyUsed');
-      const page = await browser.get(reload.headers.location as string).expect(200);
+      const page = await browser.get(reload.headers.location as string).expect(403);
       expect(problemOf(page.text)).to.equal('alreadyUsed');
       expect(page.text).to.include('This sign-in link was already used').and.not.include('Allow cookies');
     });
@@ -58,10 +60,33 @@ describe('example app: a sign-in that fails', () => {
         '/auth/failed?reason=%3Cscript%3E',
         '/auth/failed?reason=denied&reason=expired',
       ]) {
-        const page = await ex.browser().get(path).expect(200);
+        const page = await ex.browser().get(path).expect(401);
         expect(problemOf(page.text), path).to.equal('unknown');
         expect(page.headers['set-cookie'], path).to.equal(undefined);
       }
+    });
+  });
+
+  describe('for every reason the strategy fails with', () => {
+    it("shows the app's own words, never the strategy's text for the developer, with a 4xx status", async () => {
+      for (const reason of Object.keys(FailureMessages)) {
+        const page = await ex.browser().get(`/auth/failed?reason=${reason}`);
+        expect(page.status, reason).to.be.oneOf([400, 401, 403]);
+        expect(problemOf(page.text), reason).to.equal(reason);
+        expect(visibleText(page.text), reason).to.not.match(DEVELOPER_WORDS);
+      }
+    });
+  });
+
+  describe('when a signed-in user reloads the callback that signed them in', () => {
+    it('sends them on as signed in, not to a failure page', async () => {
+      const browser = ex.browser();
+      const callback = pathOf(await ex.ultracart.approve(await beginSignIn(browser)));
+      await browser.get(callback).expect(302);
+      const reload = await browser.get(callback).expect(302);
+      expect(reload.headers.location).to.not.match(/^\/auth\/failed/);
+      expect(await whoIsSignedIn(browser)).to.not.equal(null);
+      expect(ex.ultracart.count('token')).to.equal(1);
     });
   });
 
@@ -71,7 +96,7 @@ describe('example app: a sign-in that fails', () => {
       const callback = await ex.ultracart.approve(await beginSignIn(browser));
       ex.ultracart.inject('token', { status: 400 });
       const res = await browser.get(pathOf(callback)).expect(302);
-      const page = await browser.get(res.headers.location as string).expect(200);
+      const page = await browser.get(res.headers.location as string).expect(401);
       expect(problemOf(page.text)).to.equal('codeRejected');
       expect(page.text).to.include('This sign-in link has expired');
     });
@@ -83,7 +108,7 @@ describe('example app: a sign-in that fails', () => {
       const other = ex.browser();
       const res = await other.get(pathOf(callback)).expect(302);
       expect(res.headers['set-cookie']).to.equal(undefined);
-      const page = await other.get(res.headers.location as string).expect(200);
+      const page = await other.get(res.headers.location as string).expect(403);
       expect(problemOf(page.text)).to.equal('noPendingSignIn');
       expect(page.text).to.include('could not match this sign-in to your browser');
       expect(ex.ultracart.count('token')).to.equal(0);
@@ -96,7 +121,7 @@ describe('example app: a sign-in that fails', () => {
       const callback = new URL(await ex.ultracart.approve(await beginSignIn(browser)));
       callback.searchParams.set('state', 'A'.repeat(43));
       const res = await browser.get(pathOf(callback.href)).expect(302);
-      const page = await browser.get(res.headers.location as string).expect(200);
+      const page = await browser.get(res.headers.location as string).expect(403);
       expect(problemOf(page.text)).to.equal('stateMismatch');
       expect(ex.ultracart.count('token')).to.equal(0);
     });

@@ -1,5 +1,27 @@
 import { expect } from 'chai';
-import { spawnExampleApp, type ExampleAppProcess } from '../support/example-app-process.js';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { spawnExampleApp, spawnNpmScript, type ExampleAppProcess } from '../support/example-app-process.js';
+
+/** Every process under `pid` (Linux's /proc): npm's shell, if any, and the app. */
+function descendantsOf(pid: number): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((child) => [child, ...descendantsOf(child)]);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe('example app: npm start', function () {
   this.timeout(20_000);
@@ -32,6 +54,28 @@ describe('example app: npm start', function () {
       await running.waitFor(/open http/);
       running.child.kill('SIGTERM');
       expect(await running.exited).to.equal(0);
+    });
+  });
+
+  describe('started with `npm start`', () => {
+    let started: number[] = [];
+    afterEach(() => {
+      for (const pid of started) if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+      started = [];
+    });
+
+    it('stops the app itself, not only npm, when npm is sent SIGTERM by its PID', async () => {
+      running = spawnNpmScript('start', { PORT: '0' });
+      await running.waitFor(/open http/);
+      started = descendantsOf(running.child.pid!);
+      expect(started).to.not.deep.equal([]);
+      const npmExited = once(running.child, 'exit');
+      running.child.kill('SIGTERM');
+      await npmExited;
+      // Bounded wait for the app's own shutdown; none at all when it is already gone.
+      for (let tries = 0; tries < 50 && started.some(isRunning); tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(started.filter(isRunning), 'processes npm started, still running after npm stopped').to.deep.equal([]);
+      expect(running.output()).to.include('SIGTERM: shutting down');
     });
   });
 

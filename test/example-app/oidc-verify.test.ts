@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { UltrapassIdFailureMessages } from 'passport-ultracart';
+import { DEVELOPER_WORDS, visibleText } from '../support/user-words.js';
 import { csrfToken, OIDC_CALLBACK_URL, pathOf, signIn, startExample, textById, type Example } from './support.js';
 
 describe('Example app: "Verify identity with UltrapassId" over OpenID Connect', () => {
@@ -35,7 +36,7 @@ describe('Example app: "Verify identity with UltrapassId" over OpenID Connect', 
       const profile = await browser.get('/profile').expect(200);
       expect(textById(profile.text, 'profile-login')).to.equal('ada');
       expect(textById(profile.text, 'oidc-subject')).to.equal(ex.oidc.subjectOf('person-grace'));
-      expect(textById(profile.text, 'oidc-verification-status')).to.match(/^Verified with UltrapassId \(OpenID Connect\) on /);
+      expect(textById(profile.text, 'oidc-verification-status')).to.match(/^Verified with UltrapassId on /);
       expect(profile.text).to.not.contain(new URL(callback.url).searchParams.get('code')!);
     });
 
@@ -45,13 +46,40 @@ describe('Example app: "Verify identity with UltrapassId" over OpenID Connect', 
       const callback = await ex.oidc.deny(await pressVerify(browser));
       const back = await browser.get(pathOf(callback.url)).expect(302);
       expect(back.headers.location).to.equal('/verify/oidc/failed?reason=denied');
-      const page = await browser.get('/verify/oidc/failed?reason=denied').expect(200);
-      expect(page.text).to.contain(UltrapassIdFailureMessages.denied);
-      const reloaded = await browser.get('/verify/oidc/failed?reason=denied').expect(200);
-      expect(reloaded.text).to.contain(UltrapassIdFailureMessages.denied);
-      const forged = await browser.get('/verify/oidc/failed?reason=__proto__').expect(200);
+      const page = await browser.get('/verify/oidc/failed?reason=denied').expect(401);
+      expect(page.text).to.contain('<h1>Verification was cancelled</h1>');
+      const reloaded = await browser.get('/verify/oidc/failed?reason=denied').expect(401);
+      expect(reloaded.text).to.contain('<h1>Verification was cancelled</h1>');
+      const forged = await browser.get('/verify/oidc/failed?reason=__proto__').expect(401);
       expect(forged.text).to.contain('The identity verification did not complete.');
       expect(textById((await browser.get('/profile')).text, 'profile-login')).to.equal('ada');
+    });
+
+    it('answers a reload of the callback that verified the user with "already verified", in the user\'s words', async () => {
+      const browser = ex.browser();
+      await signIn(ex, browser);
+      const callback = pathOf((await ex.oidc.approve(await pressVerify(browser), 'person-grace')).url);
+      await browser.get(callback).expect(303);
+      const reload = await browser.get(callback).expect(302);
+      const page = await browser.get(reload.headers.location as string).expect(200);
+      expect(page.text).to.contain('<h1>Your identity is already verified</h1>');
+      expect(visibleText(page.text)).to.not.match(DEVELOPER_WORDS);
+      expect(textById((await browser.get('/profile')).text, 'oidc-subject')).to.equal(ex.oidc.subjectOf('person-grace'));
+    });
+
+    it("gives every reason the strategy fails with a page of the app's own words, title and status", async () => {
+      const browser = ex.browser();
+      await signIn(ex, browser);
+      const titles = new Map<string, string>();
+      for (const reason of Object.keys(UltrapassIdFailureMessages)) {
+        const page = await browser.get(`/verify/oidc/failed?reason=${reason}`);
+        expect(page.status, reason).to.be.oneOf([400, 401, 403]);
+        expect(visibleText(page.text), reason).to.not.match(DEVELOPER_WORDS);
+        titles.set(reason, /<title>([^<]*)<\/title>/.exec(page.text)![1]!);
+      }
+      // Reasons that mean the same to the user share a title; the others each have their own.
+      expect(new Set(titles.values()).size).to.be.at.least(10);
+      expect(titles.get('denied')).to.not.equal(titles.get('expired'));
     });
 
     it('answers the UltrapassId-unavailable page with 503 when the provider is down', async () => {

@@ -18,7 +18,8 @@ describe('example app: pages', () => {
 
     it('says on every page that the vendors are emulated', async () => {
       const res = await request(ex.app).get('/').expect(200);
-      expect(res.text).to.include('id="notice">Demo mode');
+      // In a landmark of its own (axe's `region` rule: no content outside landmarks).
+      expect(res.text).to.match(/<aside class="notice" id="notice" aria-label="About this demo">Demo mode/);
     });
 
     it('sends the profile page to sign-in, remembering where the visitor was going', async () => {
@@ -32,7 +33,7 @@ describe('example app: pages', () => {
     });
 
     it('shows a generic failure page when no failure is recorded', async () => {
-      const res = await request(ex.app).get('/auth/failed').expect(200);
+      const res = await request(ex.app).get('/auth/failed').expect(401);
       expect(res.text).to.include('data-problem="unknown"');
       expect(res.text).to.include('id="sign-in-again" href="/"');
     });
@@ -55,7 +56,7 @@ describe('example app: pages', () => {
         /<form method="post" action="\/logout"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+"\s*\/?>\s*<button type="submit" id="sign-out"/,
       );
       expect(res.text).to.match(
-        /<form method="post" action="\/verify"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+"\s*\/?>\s*<button type="submit" id="verify"[^>]*>Run the UAuth workflow \(REST API\)</,
+        /<form method="post" action="\/verify"[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+"\s*\/?>\s*<button type="submit" id="verify"[^>]*>Start the guided check</,
       );
     });
 
@@ -63,8 +64,8 @@ describe('example app: pages', () => {
       const browser = ex.browser();
       await signIn(ex, browser);
       const res = await browser.get('/profile').expect(200);
-      expect(textById(res.text, 'verification-status')).to.match(/^Not verified with a UAuth workflow yet\./);
-      expect(textById(res.text, 'oidc-verification-status')).to.match(/^Not verified with UltrapassId's OpenID Connect sign-in yet\./);
+      expect(textById(res.text, 'verification-status')).to.match(/^No guided check yet\./);
+      expect(textById(res.text, 'oidc-verification-status')).to.match(/^Not verified with UltrapassId yet\./);
     });
 
     it('sends the verification result page to the profile before any verification', async () => {

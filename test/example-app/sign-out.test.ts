@@ -26,9 +26,13 @@ describe('example app: signing out', () => {
       await signIn(ex, browser);
       const token = await csrfToken(browser);
       const res = await browser.post('/logout').type('form').send({ _csrf: token }).expect(303);
-      expect(res.headers.location).to.equal('/');
+      expect(res.headers.location).to.equal('/?signedOut=1');
       expect(sessionCookieFrom(res.headers['set-cookie'])).to.equal('ultracart-example.sid=');
       expect(await whoIsSignedIn(browser)).to.equal(null);
+      // The page it lands on confirms it.
+      expect((await browser.get('/?signedOut=1').expect(200)).text).to.match(
+        /<p class="confirmation" id="signed-out" role="status">You are signed out\.<\/p>/,
+      );
     });
 
     it('leaves the old session cookie anonymous afterwards', async () => {

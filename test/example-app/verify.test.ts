@@ -44,7 +44,7 @@ describe('example app: verifying identity with UltrapassId', () => {
     it('marks the profile as verified', async () => {
       await browser.get(pathOf(await ex.uauth.complete(await startVerification(browser)))).expect(303);
       const profile = await browser.get('/profile').expect(200);
-      expect(textById(profile.text, 'verification-status')).to.match(/^Verified with UltrapassId's UAuth workflow on /);
+      expect(textById(profile.text, 'verification-status')).to.match(/^Checked with UltrapassId's guided check on /);
     });
 
     it('drives the emulator’s own page the way a browser would', async () => {

@@ -43,7 +43,7 @@ describe('referrer and cache headers in the example app', () => {
   it('loads no third-party resource and no script on the failure page, and forbids framing it', async () => {
     const browser = ex.browser();
     const res = await browser.get(pathOf(await ex.ultracart.deny(await beginSignIn(browser))));
-    const page = await browser.get(res.headers.location as string).expect(200);
+    const page = await browser.get(res.headers.location as string).expect(401);
     expect(page.text).to.include('Sign-in was cancelled');
     expect(page.text).to.not.match(/(src|href|action)="(https?:)?\/\//);
     expect(page.text).to.not.include('<script');

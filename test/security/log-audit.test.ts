@@ -106,7 +106,7 @@ async function driveFlows(origin: string, ultracart: UltraCartEmulator, upid: UA
   const replayer = new Browser(origin);
   expectStatus(await replayer.get(pathOf(callback)), 302, '/auth/failed?reason=alreadyUsed');
   secrets.addSessionOf(replayer);
-  expectStatus(await replayer.get('/auth/failed?reason=alreadyUsed'), 200);
+  expectStatus(await replayer.get('/auth/failed?reason=alreadyUsed'), 403);
 
   // A forged state.
   const forger = new Browser(origin);
@@ -122,7 +122,7 @@ async function driveFlows(origin: string, ultracart: UltraCartEmulator, upid: UA
   const denied = await ultracart.deny(await begin(denier));
   secrets.addCallback(denied);
   expectStatus(await denier.get(pathOf(denied)), 302, '/auth/failed?reason=denied');
-  expectStatus(await denier.get('/auth/failed?reason=denied'), 200);
+  expectStatus(await denier.get('/auth/failed?reason=denied'), 401);
 
   // The state parameter twice.
   const doubler = new Browser(origin);
@@ -152,7 +152,7 @@ async function driveFlows(origin: string, ultracart: UltraCartEmulator, upid: UA
   // Sign-out.
   const last = csrfTokenIn(await (await user.get('/profile')).text());
   secrets.add('a CSRF token', last);
-  expectStatus(await user.post('/logout', { _csrf: last }), 303, '/');
+  expectStatus(await user.post('/logout', { _csrf: last }), 303, '/?signedOut=1');
 
   for (const call of ultracart.calls) {
     if (call.endpoint === 'user' || call.endpoint === 'revoke') {

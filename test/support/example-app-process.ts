@@ -34,14 +34,38 @@ export function spawnExampleApp(env: Record<string, string>): ExampleAppProcess 
  * with plain Node elsewhere, as a user's own project would.
  */
 export function spawnApp(script: string, env: Record<string, string>, where: { cwd?: string; tsx?: boolean } = {}): ExampleAppProcess {
+  return spawnCommand(process.execPath, [...(where.tsx === false ? [] : ['--import', 'tsx']), script], env, where.cwd ?? ROOT);
+}
+
+/** `npm run <script>` in the repository root, as a contributor types it (npm, then the script's own process). */
+export function spawnNpmScript(script: string, env: Record<string, string>): ExampleAppProcess {
+  return spawnCommand('npm', ['run', '--silent', script], env, ROOT);
+}
+
+/**
+ * A shell command line as a user types it (`npx tsx server.ts`), in `cwd`. It runs in a process group
+ * of its own, and stopping it signals the whole group: npx, tsx and the app it starts.
+ */
+export function spawnCommandLine(line: string, env: Record<string, string>, cwd: string): ExampleAppProcess {
+  return spawnCommand('sh', ['-c', line], env, cwd, true);
+}
+
+function spawnCommand(command: string, args: string[], env: Record<string, string>, cwd: string, group = false): ExampleAppProcess {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.test(name)));
-  const child = spawn(process.execPath, [...(where.tsx === false ? [] : ['--import', 'tsx']), script], {
-    cwd: where.cwd ?? ROOT,
-    env: { ...clean, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(command, args, { cwd, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+  const signal = (name: NodeJS.Signals): void => {
+    if (!group || child.pid === undefined) {
+      child.kill(name);
+      return;
+    }
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // The group is already gone.
+    }
+  };
   const killOnExit = (): void => {
-    child.kill('SIGKILL');
+    signal('SIGKILL');
   };
   process.once('exit', killOnExit);
 
@@ -90,10 +114,10 @@ export function spawnApp(script: string, env: Record<string, string>, where: { c
 
   const stop = async (): Promise<void> => {
     if (running()) {
-      child.kill('SIGTERM');
+      signal('SIGTERM');
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
-      if ((await Promise.race([exited, late])) === 'late') child.kill('SIGKILL');
+      if ((await Promise.race([exited, late])) === 'late') signal('SIGKILL');
       clearTimeout(timer);
     }
     await exited;

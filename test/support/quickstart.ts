@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createServer } from 'node:net';
 import { Browser, pathOf } from './browser.js';
-import { spawnApp, type ExampleAppProcess } from './example-app-process.js';
+import { spawnApp, spawnCommandLine, type ExampleAppProcess } from './example-app-process.js';
 
 /** A port nobody listens on now: the Quickstart builds its callback URL from PORT before it listens. */
 export function freePort(): Promise<number> {
@@ -15,14 +15,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a Quickstart file on a free port; resolves once it prints the address to open. */
+/** Starts a Quickstart file (or, with `commandLine`, the shell command that runs it) on a free port; resolves once it prints the address to open. */
 export async function startQuickstart(
   script: string,
   env: Record<string, string> = {},
-  where: { cwd?: string; tsx?: boolean } = {},
+  where: { cwd?: string; tsx?: boolean; commandLine?: boolean } = {},
 ): Promise<{ app: ExampleAppProcess; browser: Browser }> {
   const port = await freePort();
-  const app = spawnApp(script, { PORT: String(port), ...env }, where);
+  const app = where.commandLine
+    ? spawnCommandLine(script, { PORT: String(port), ...env }, where.cwd ?? '.')
+    : spawnApp(script, { PORT: String(port), ...env }, where);
   const [, origin] = await app.waitFor(/Open (http:\/\/localhost:\d+)\//, 30_000);
   expect(origin).to.equal(`http://localhost:${port}`);
   return { app, browser: new Browser(origin!) };
