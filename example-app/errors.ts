@@ -144,9 +144,8 @@ function configuration(name: string, kind: string, status: number): Described {
  */
 function isSetUpFault(err: unknown): err is UltraCartApiError | UAuthApiError | UltrapassIdError {
   if (!(err instanceof UltraCartApiError || err instanceof UAuthApiError || err instanceof UltrapassIdError)) return false;
+  // A discovery document naming another issuer than ULTRAPASSID_ISSUER is one of these too.
   if (err.code.endsWith('_CONFIGURATION')) return true;
-  // Discovery naming another issuer than ULTRAPASSID_ISSUER (the package passes openid-client's words on, code *_BAD_RESPONSE).
-  if (err instanceof UltrapassIdError && err.endpoint === 'discovery' && /issuer does not match/.test(err.message)) return true;
   return /: (?:login_url|getSessionUrl) refused, /.test(err.message);
 }
 

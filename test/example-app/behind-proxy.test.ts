@@ -74,9 +74,9 @@ describe('example app: in production behind a proxy', () => {
     });
 
     it('says "not set up correctly" when the proxy sent no X-Forwarded-Proto, and "open the site over https" when it said http', async () => {
-      const missing = await request(ex.app).get('/auth/failed?reason=secureCookieOnHttp').expect(200);
+      const missing = await request(ex.app).get('/auth/failed?reason=secureCookieOnHttp').expect(403);
       expect(missing.text).to.include('<h1>This site is not set up correctly</h1>');
-      const overHttp = await request(ex.app).get('/auth/failed?reason=secureCookieOnHttp').set('X-Forwarded-Proto', 'http').expect(200);
+      const overHttp = await request(ex.app).get('/auth/failed?reason=secureCookieOnHttp').set('X-Forwarded-Proto', 'http').expect(403);
       expect(overHttp.text).to.include('<h1>This site needs https for sign-in</h1>');
       expect(ex.logged.join('\n')).to.include('forwarded a plain-http request (X-Forwarded-Proto: http)');
     });
@@ -143,7 +143,7 @@ describe('example app: in production behind a proxy', () => {
         .get(res.headers.location as string)
         .set(HTTPS)
         .set('Cookie', jar(started))
-        .expect(200);
+        .expect(403);
       expect(problemOf(page.text)).to.equal('noPendingSignIn');
       expect(page.text).to.include('<h1>This site did not recognise your session</h1>');
       expect(page.text).to.include('this site is not set up correctly (its servers do not share sessions)');
@@ -207,7 +207,7 @@ describe('example app: when UltrapassId’s issuer is not the one configured', (
     expect({ status: res.status, problem: problemOf(res.text) }).to.deep.equal({ status: 500, problem: 'ultrapassid-configuration' });
     expect(res.text).to.include('UltrapassId is not set up correctly here');
     expect(ex.logged.join('\n')).to.include(
-      'error: UltrapassIdError ULTRAPASSID_BAD_RESPONSE -> 500: "UltrapassId discovery: discovered metadata issuer does not match the expected issuer"',
+      'error: UltrapassIdError ULTRAPASSID_CONFIGURATION -> 500: "UltrapassId discovery: discovered metadata issuer does not match the expected issuer (check the issuer option)"',
     );
   });
 });
