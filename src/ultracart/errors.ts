@@ -25,10 +25,10 @@ export type UltraCartErrorCode =
   /** An answer we will not act on: a 3xx, not JSON, too large, lacking what we need (502). */
   | 'ULTRACART_BAD_RESPONSE';
 
-/** How an {@link UltraCartApiError} is built. */
-export interface UltraCartApiErrorDetails {
-  code: UltraCartErrorCode;
-  endpoint: UltraCartEndpoint;
+/** What a failed call to UltraCart is built from, whichever of its APIs failed. */
+export interface UltraCartCallErrorDetails<Code extends string, Endpoint extends string> {
+  code: Code;
+  endpoint: Endpoint;
   /** The HTTP status the application should answer with. */
   status: number;
   /** The status UltraCart answered with, when it answered. */
@@ -44,17 +44,16 @@ export interface UltraCartApiErrorDetails {
 }
 
 /**
- * A failed call to UltraCart. `status` (and `statusCode`) is what the app should answer, `expose`
- * says whether the message may be shown; the vendor's own words, redacted, are in
- * `developerMessage`, `userMessage` and `restError`. The raw response is kept as a non-enumerable
- * `response`, so `JSON.stringify(err)` and loggers that walk own properties do not print bodies.
+ * What every failed call to UltraCart carries, SSO or OAuth: the call, UltraCart's status and its
+ * own words, redacted. The raw response is kept as a non-enumerable `response`, so
+ * `JSON.stringify(err)` and loggers that walk own properties do not print bodies.
  */
-export class UltraCartApiError extends PassportUltraCartError<UltraCartErrorCode> {
-  /** Which of the four calls failed. */
-  readonly endpoint: UltraCartEndpoint;
+export class UltraCartCallError<Code extends string, Endpoint extends string> extends PassportUltraCartError<Code> {
+  /** Which call failed. */
+  readonly endpoint: Endpoint;
   /** The status UltraCart answered with, or undefined when no answer came. */
   readonly upstreamStatus: number | undefined;
-  /** `error.developer_message` from UltraCart's ErrorResponse, redacted and capped. */
+  /** `error.developer_message` from UltraCart's ErrorResponse (or OAuth's `error_description`), redacted and capped. */
   readonly developerMessage: string | undefined;
   /** `error.user_message` from UltraCart's ErrorResponse, redacted and capped. */
   readonly userMessage: string | undefined;
@@ -63,15 +62,29 @@ export class UltraCartApiError extends PassportUltraCartError<UltraCartErrorCode
   /** The raw response (status, headers, body text); non-enumerable. */
   declare readonly response: IncomingResponse | undefined;
 
-  constructor(message: string, details: UltraCartApiErrorDetails) {
+  constructor(message: string, details: UltraCartCallErrorDetails<Code, Endpoint>) {
     super(message, details);
-    this.name = 'UltraCartApiError';
     this.endpoint = details.endpoint;
     this.upstreamStatus = details.upstreamStatus;
     this.developerMessage = details.developerMessage;
     this.userMessage = details.userMessage;
     this.restError = details.restError;
     Object.defineProperty(this, 'response', { value: details.response, enumerable: false });
+  }
+}
+
+/** How an {@link UltraCartApiError} is built. */
+export type UltraCartApiErrorDetails = UltraCartCallErrorDetails<UltraCartErrorCode, UltraCartEndpoint>;
+
+/**
+ * A failed call to UltraCart's SSO API. `status` (and `statusCode`) is what the app should answer,
+ * `expose` says whether the message may be shown; the vendor's own words, redacted, are in
+ * `developerMessage`, `userMessage` and `restError`.
+ */
+export class UltraCartApiError extends UltraCartCallError<UltraCartErrorCode, UltraCartEndpoint> {
+  constructor(message: string, details: UltraCartApiErrorDetails) {
+    super(message, details);
+    this.name = 'UltraCartApiError';
   }
 }
 

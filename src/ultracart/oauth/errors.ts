@@ -2,7 +2,7 @@ import { PassportUltraCartError } from '../../http/errors.js';
 import { parseJson, TransportError, type IncomingResponse } from '../../http/transport.js';
 import { judgeUpstreamStatus, type StatusRules, type UpstreamMeaning } from '../../http/upstream-status.js';
 import { cleanVendorText } from '../../http/vendor-text.js';
-import { vendorText } from '../errors.js';
+import { UltraCartCallError, vendorText, type UltraCartCallErrorDetails } from '../errors.js';
 
 /** Which UltraCart OAuth call failed: the token endpoint (code or refresh grant), revoke, or an API call made with a token. */
 export type UltraCartOAuthEndpoint = 'exchange' | 'refresh' | 'revoke' | 'api';
@@ -34,20 +34,9 @@ export type UltraCartOAuthErrorCode =
   | 'ULTRACART_OAUTH_HTTP_ERROR';
 
 /** How an {@link UltraCartOAuthError} is built. */
-export interface UltraCartOAuthErrorDetails {
-  code: UltraCartOAuthErrorCode;
-  endpoint: UltraCartOAuthEndpoint;
-  status: number;
-  upstreamStatus?: number | undefined;
+export interface UltraCartOAuthErrorDetails extends UltraCartCallErrorDetails<UltraCartOAuthErrorCode, UltraCartOAuthEndpoint> {
   /** The OAuth `error` code UltraCart answered with (`invalid_grant`), when it used that shape. */
   oauthError?: string | undefined;
-  /** `error_description`, or UltraCart's `developer_message`, redacted and capped. */
-  developerMessage?: string | undefined;
-  userMessage?: string | undefined;
-  restError?: string | undefined;
-  retryAfter?: number | undefined;
-  response?: IncomingResponse | undefined;
-  cause?: unknown;
 }
 
 /**
@@ -56,27 +45,14 @@ export interface UltraCartOAuthErrorDetails {
  * response is kept as a non-enumerable `response`; the message and the vendor's words hold no
  * secret (they are redacted of every token, code and the client secret sent).
  */
-export class UltraCartOAuthError extends PassportUltraCartError<UltraCartOAuthErrorCode> {
-  readonly endpoint: UltraCartOAuthEndpoint;
-  readonly upstreamStatus: number | undefined;
+export class UltraCartOAuthError extends UltraCartCallError<UltraCartOAuthErrorCode, UltraCartOAuthEndpoint> {
   /** The OAuth `error` code (`invalid_grant`, `access_denied`...), when UltraCart answered in the OAuth shape. */
   readonly oauthError: string | undefined;
-  readonly developerMessage: string | undefined;
-  readonly userMessage: string | undefined;
-  /** The `UC-REST-ERROR` header, redacted and capped. */
-  readonly restError: string | undefined;
-  declare readonly response: IncomingResponse | undefined;
 
   constructor(message: string, details: UltraCartOAuthErrorDetails) {
     super(message, details);
     this.name = 'UltraCartOAuthError';
-    this.endpoint = details.endpoint;
-    this.upstreamStatus = details.upstreamStatus;
     this.oauthError = details.oauthError;
-    this.developerMessage = details.developerMessage;
-    this.userMessage = details.userMessage;
-    this.restError = details.restError;
-    Object.defineProperty(this, 'response', { value: details.response, enumerable: false });
   }
 
   /** True when only the merchant can fix it, by connecting the store again. */
