@@ -74,9 +74,9 @@ describe('example app: in production behind a proxy', () => {
     });
 
     it('says "not set up correctly" when the proxy sent no X-Forwarded-Proto, and "open the site over https" when it said http', async () => {
-      const missing = await request(ex.app).get('/auth/failed?reason=secureCookieOnHttp').expect(200);
+      const missing = await request(ex.app).get('/auth/failed?reason=secureCookieOnHttp').expect(403);
       expect(missing.text).to.include('<h1>This site is not set up correctly</h1>');
-      const overHttp = await request(ex.app).get('/auth/failed?reason=secureCookieOnHttp').set('X-Forwarded-Proto', 'http').expect(200);
+      const overHttp = await request(ex.app).get('/auth/failed?reason=secureCookieOnHttp').set('X-Forwarded-Proto', 'http').expect(403);
       expect(overHttp.text).to.include('<h1>This site needs https for sign-in</h1>');
       expect(ex.logged.join('\n')).to.include('forwarded a plain-http request (X-Forwarded-Proto: http)');
     });

@@ -231,7 +231,7 @@ describe('example app: deployed behind nginx terminating TLS (the documented con
       expect(refused!.status).to.equal(302);
       expect(refused!.headers.get('location')).to.equal('/auth/failed?reason=secureCookieOnHttp');
       expect(refused!.headers.getSetCookie()).to.deep.equal([]);
-      expect(page!.status).to.equal(200);
+      expect(page!.status).to.equal(403);
       const html = await page!.text();
       expect(problemOf(html)).to.equal('secureCookieOnHttp');
       expect(html).to.include('<h1>This site is not set up correctly</h1>');
