@@ -143,7 +143,7 @@ describe('example app: in production behind a proxy', () => {
         .get(res.headers.location as string)
         .set(HTTPS)
         .set('Cookie', jar(started))
-        .expect(200);
+        .expect(403);
       expect(problemOf(page.text)).to.equal('noPendingSignIn');
       expect(page.text).to.include('<h1>This site did not recognise your session</h1>');
       expect(page.text).to.include('this site is not set up correctly (its servers do not share sessions)');
