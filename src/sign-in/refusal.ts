@@ -4,9 +4,9 @@ import { sessionView } from './session-access.js';
 
 /** The route options a refusal's delivery reads; every strategy's route options have them. */
 export interface RefusalOptions {
-  failureRedirect?: string;
-  failureMessage?: boolean | string;
-  failureFlash?: boolean | string;
+  failureRedirect?: string | undefined;
+  failureMessage?: boolean | string | undefined;
+  failureFlash?: boolean | string | undefined;
 }
 
 /** What the strategy fails with: the person's message and the stable reason behind it. */

@@ -21,9 +21,9 @@ import { processUsedStates, type UsedStateLedger } from './used-states/ledger.js
 /** The route options every strategy reads (Passport's own, and `returnTo`). */
 export interface SignInRouteOptions extends RefusalOptions {
   /** A same-origin path to come back to; anything else is ignored. Returned as `req.authInfo.returnTo`. */
-  returnTo?: string;
+  returnTo?: string | undefined;
   /** Set by `passport.authorize()`. */
-  assignProperty?: string;
+  assignProperty?: string | undefined;
 }
 
 /** The callback's parameters (query, or a posted form), or why they could not be read. */

@@ -80,13 +80,13 @@ export type VerifyFunctionWithRequest = UltraCartVerifyFunctionWithRequest;
  */
 export interface UltraCartAuthenticateOptions extends SignInRouteOptions {
   // Passport's own options, declared here so a value of this type can be handed to passport.authenticate().
-  session?: boolean;
-  successRedirect?: string;
-  successReturnToOrRedirect?: string;
-  failureRedirect?: string;
-  failureMessage?: boolean | string;
-  failureFlash?: boolean | string;
-  failWithError?: boolean;
-  keepSessionInfo?: boolean;
-  authInfo?: boolean;
+  session?: boolean | undefined;
+  successRedirect?: string | undefined;
+  successReturnToOrRedirect?: string | undefined;
+  failureRedirect?: string | undefined;
+  failureMessage?: boolean | string | undefined;
+  failureFlash?: boolean | string | undefined;
+  failWithError?: boolean | undefined;
+  keepSessionInfo?: boolean | undefined;
+  authInfo?: boolean | undefined;
 }

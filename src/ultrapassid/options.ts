@@ -72,14 +72,14 @@ export interface UltrapassIdStrategyOptionsWithRequest extends UltrapassIdBaseOp
 
 /** Options passed per route, e.g. `passport.authenticate('ultrapassid', { returnTo: '/orders' })`. */
 export interface UltrapassIdAuthenticateOptions extends SignInRouteOptions {
-  session?: boolean;
-  successRedirect?: string;
-  successReturnToOrRedirect?: string;
-  failureRedirect?: string;
-  failureMessage?: boolean | string;
-  failWithError?: boolean;
-  keepSessionInfo?: boolean;
-  authInfo?: boolean;
+  session?: boolean | undefined;
+  successRedirect?: string | undefined;
+  successReturnToOrRedirect?: string | undefined;
+  failureRedirect?: string | undefined;
+  failureMessage?: boolean | string | undefined;
+  failWithError?: boolean | undefined;
+  keepSessionInfo?: boolean | undefined;
+  authInfo?: boolean | undefined;
 }
 
 /** The provider's options, checked once, in the shape the strategy and the provider use. */
