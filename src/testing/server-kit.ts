@@ -273,3 +273,25 @@ export async function applyFault(res: ServerResponse, fault: Fault, server: Runn
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** An emulator page: HTML that runs no script, is never cached, and may post its form anywhere (the vendor's own). */
+export function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action *",
+  });
+  res.end(html);
+}
+
+/** A redirect that carries a code or a state: kept out of caches and Referer headers, as the vendors' are. */
+export function redirect(res: ServerResponse, status: number, location: string): void {
+  res.writeHead(status, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end();
+}
+
+/** `base` with the defined `params` set in its query. */
+export function withParams(base: string, params: Record<string, string | undefined>): string {
+  const url = new URL(base);
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value);
+  return url.href;
+}

@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_VERSION } from '../ultracart/client.js';
 import type { UltraCartUser } from '../ultracart/user.js';
 import {
+  withParams,
+  redirect,
+  sendHtml,
   applyFault,
   FaultQueue,
   readBody,
@@ -394,25 +397,6 @@ function expiryWriter(format: ExpiryFormat): (at: Date) => string {
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
   res.end(JSON.stringify(body));
-}
-
-function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action *",
-  });
-  res.end(html);
-}
-
-function redirect(res: ServerResponse, status: number, location: string): void {
-  res.writeHead(status, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end();
-}
-
-function withParams(base: string, params: Record<string, string | undefined>): string {
-  const url = new URL(base);
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value);
-  return url.href;
 }
 
 function parseObject(body: string): Record<string, unknown> | undefined {

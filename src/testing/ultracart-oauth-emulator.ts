@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_VERSION } from '../ultracart/client.js';
-import { applyFault, FaultQueue, readBody, type Fault, type RecordedCall, type RunningServer, type VendorErrors } from './server-kit.js';
+import {
+  withParams,
+  redirect,
+  sendHtml,
+  applyFault,
+  FaultQueue,
+  readBody,
+  type Fault,
+  type RecordedCall,
+  type RunningServer,
+  type VendorErrors,
+} from './server-kit.js';
 import { approvalPage } from './ultracart-oauth-page.js';
 
 /** The OAuth endpoints the emulator serves, the approval form, and the one API call it answers. */
@@ -472,25 +483,6 @@ function sendUltraCartError(res: ServerResponse, status: number, message: string
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify(body));
-}
-
-function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action *",
-  });
-  res.end(html);
-}
-
-function redirect(res: ServerResponse, status: number, location: string): void {
-  res.writeHead(status, { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end();
-}
-
-function withParams(base: string, params: Record<string, string | undefined>): string {
-  const url = new URL(base);
-  for (const [name, value] of Object.entries(params)) if (value !== undefined) url.searchParams.set(name, value);
-  return url.href;
 }
 
 function token(bytes: number): string {
